@@ -1,0 +1,9 @@
+import type { Env } from "./env";
+import type { ApiKeyRecord } from "./keys/store";
+import type { Tenant } from "./tenants/resolve";
+
+/** Hono's environment for Junction's routes: bindings plus what the middleware resolved. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { tenant: Tenant; apiKey: ApiKeyRecord };
+}

@@ -1,0 +1,40 @@
+/** The HTTP surface: OpenRouter's `/api/v1` and OpenAI's `/v1` over the same routes. */
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import { JunctionError } from "./errors";
+import { requireAdmin, requireApiKey } from "./routes/auth";
+import { chatCompletions } from "./routes/chat";
+import { createKey, currentKey } from "./routes/keys";
+import { listModels } from "./routes/models";
+import { normalizeHost, resolveTenant } from "./tenants/resolve";
+
+const api = new Hono<AppEnv>();
+api.post("/chat/completions", requireApiKey, chatCompletions);
+api.get("/models", listModels);
+api.post("/keys", requireAdmin, createKey);
+api.get("/key", currentKey);
+api.get("/auth/key", currentKey);
+
+export const app = new Hono<AppEnv>();
+
+app.use(async (c, next) => {
+  c.set("tenant", resolveTenant(normalizeHost(c.req.url)));
+  await next();
+});
+app.get("/health", (c) => c.json({ status: "ok" }));
+app.route("/api/v1", api);
+app.route("/v1", api);
+
+app.notFound((c) =>
+  new JunctionError(
+    404,
+    `No route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+    "not_found",
+  ).toResponse(),
+);
+
+app.onError((error) => {
+  if (error instanceof JunctionError) return error.toResponse();
+  console.error("unhandled error", error);
+  return new JunctionError(500, "Internal error in Junction", "server").toResponse();
+});

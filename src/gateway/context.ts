@@ -1,0 +1,61 @@
+import type { ResolvedEndpoint } from "../catalog/types";
+import type { Env } from "../env";
+import { JunctionError } from "../errors";
+import type { UpstreamFailure } from "../providers/types";
+import type { ChatRequest } from "../schema/chat";
+import type { AttemptRecord, GenerationSink } from "./generation";
+import type { GatewaySettings } from "./settings";
+
+/** Everything the execute stage needs for one chat request. */
+export interface ChatContext {
+  env: Env;
+  request: ChatRequest;
+  attempts: ResolvedEndpoint[];
+  clientSignal: AbortSignal;
+  settings: GatewaySettings;
+  /** `Date.now()` when the request arrived. */
+  startedAt: number;
+  generationId: string;
+  sink: GenerationSink;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export function attemptRecord(resolved: ResolvedEndpoint, failure?: UpstreamFailure): AttemptRecord {
+  return failure
+    ? {
+        provider: resolved.provider.slug,
+        model: resolved.model.id,
+        status: failure.upstreamStatus,
+        code: failure.errorType,
+        message: failure.message.slice(0, 300),
+      }
+    : { provider: resolved.provider.slug, model: resolved.model.id, status: 200, code: "ok" };
+}
+
+/** The error for a request on which every attempt failed, or the first failure that is the caller's. */
+export function failureError(
+  failure: UpstreamFailure,
+  resolved: ResolvedEndpoint,
+  tried: AttemptRecord[],
+): JunctionError {
+  const headers: Record<string, string> = {};
+  if (failure.status === 429 || failure.status === 503)
+    headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds ?? 1));
+  const prefix = failure.retryable && tried.length > 1 ? `All ${tried.length} attempts failed; last: ` : "";
+  return new JunctionError(
+    failure.status,
+    `${prefix}${resolved.provider.name}: ${failure.message}`,
+    failure.errorType,
+    {
+      provider_name: resolved.provider.name,
+      raw: failure.raw ?? null,
+      previous_errors: tried.map(({ provider, status, code }) => ({ provider, status, code })),
+    },
+    headers,
+  );
+}
+
+export function serverTiming(totalMs: number, upstreamMs: number): string {
+  const junction = Math.max(0, totalMs - upstreamMs);
+  return `junction;dur=${junction.toFixed(1)}, upstream;dur=${upstreamMs.toFixed(1)}`;
+}

@@ -1,0 +1,349 @@
+/**
+ * Streaming chat. Attempts are tried until one yields its first token; only then is the client
+ * committed to (or earlier, with keep-alive comments, when the wait is long), so failover costs
+ * the client nothing. After that, each upstream event is translated and forwarded as it arrives.
+ */
+import type { NormalizedUsage } from "../catalog/cost";
+import type { ResolvedEndpoint } from "../catalog/types";
+import { JunctionError } from "../errors";
+import { malformedFailure, networkFailure } from "../providers/failure";
+import type { CanonicalChunk, FinishReason, StreamTranslator, UpstreamFailure } from "../providers/types";
+import { countTokens, estimatePromptTokens } from "../tokens";
+import { attemptRecord, type ChatContext, failureError, serverTiming } from "./context";
+import type { AttemptRecord } from "./generation";
+import { SseSource } from "./sse-source";
+import { openAttempt, TimeoutError } from "./upstream";
+import { priceUsage } from "./usage";
+
+interface Started {
+  kind: "started";
+  resolved: ResolvedEndpoint;
+  source: SseSource;
+  translator: StreamTranslator;
+  abort: AbortController;
+  /** Chunks produced while waiting for the first token, not yet sent. */
+  pending: CanonicalChunk[];
+  firstTokenAt: number;
+  sentAt: number;
+  tried: AttemptRecord[];
+}
+
+interface Failed {
+  kind: "failed";
+  error: JunctionError;
+}
+
+const encoder = new TextEncoder();
+const KEEPALIVE = encoder.encode(": JUNCTION PROCESSING\n\n");
+const DONE = encoder.encode("data: [DONE]\n\n");
+
+function classify(error: unknown): UpstreamFailure {
+  if (error instanceof TimeoutError) return networkFailure(error.message, true);
+  if (error instanceof Error && error.name === "MalformedUpstreamError")
+    return malformedFailure(error.message);
+  return networkFailure(`upstream stream failed: ${String(error)}`, false);
+}
+
+/**
+ * Whether a chunk carries output. Role-only and empty chunks do not: many upstreams send one at
+ * once and only then stall, and committing on it would forfeit failover.
+ */
+function hasOutput(chunk: CanonicalChunk): boolean {
+  for (const choice of chunk.choices) {
+    if (choice.finish_reason !== null) return true;
+    for (const key in choice.delta) {
+      const value = choice.delta[key];
+      if (key !== "role" && value !== "" && value !== null && value !== undefined) return true;
+    }
+  }
+  return false;
+}
+
+/** Tries each endpoint in order until one produces its first output (or ends cleanly). */
+async function start(ctx: ChatContext): Promise<Started | Failed> {
+  const tried: AttemptRecord[] = [];
+  let lastError: JunctionError | undefined;
+  for (const resolved of ctx.attempts) {
+    if (ctx.clientSignal.aborted) break;
+    const sentAt = Date.now();
+    const opened = await openAttempt(
+      ctx.env,
+      resolved,
+      ctx.request,
+      ctx.clientSignal,
+      ctx.settings,
+      ctx.settings.firstTokenTimeoutMs,
+    );
+    let failure: UpstreamFailure | undefined = opened.ok ? undefined : opened.failure;
+    if (opened.ok) {
+      const body = opened.response.body;
+      if (body === null) failure = malformedFailure("upstream stream has no body");
+      else {
+        const source = new SseSource(body);
+        const translator = opened.adapter.createStreamTranslator();
+        const pending: CanonicalChunk[] = [];
+        try {
+          const deadline = sentAt + ctx.settings.firstTokenTimeoutMs;
+          while (!pending.some(hasOutput) && !translator.done) {
+            const events = await source.next(Math.max(1, deadline - Date.now()));
+            if (events === null) break;
+            for (const event of events) pending.push(...translator.push(event));
+          }
+          if (translator.failure) failure = translator.failure;
+          else if (!translator.done && !pending.some(hasOutput))
+            failure = malformedFailure("upstream stream ended before any token");
+        } catch (error) {
+          failure = classify(error);
+        }
+        if (!failure) {
+          tried.push(attemptRecord(resolved));
+          return {
+            kind: "started",
+            resolved,
+            source,
+            translator,
+            abort: opened.abort,
+            pending,
+            firstTokenAt: Date.now(),
+            sentAt,
+            tried,
+          };
+        }
+        source.cancel();
+        opened.abort.abort();
+      }
+    }
+    const failed = failure ?? malformedFailure("upstream stream failed");
+    tried.push(attemptRecord(resolved, failed));
+    lastError = failureError(failed, resolved, tried);
+    if (!failed.retryable) break;
+  }
+  return {
+    kind: "failed",
+    error: lastError ?? new JunctionError(400, "the client cancelled the request", "invalid_request"),
+  };
+}
+
+/** Streams one generation to the client and settles it exactly once, however it ends. */
+class ChunkPump {
+  private finishReason: FinishReason | null = null;
+  private nativeFinishReason: string | null = null;
+  private outputText = "";
+  private settled = false;
+
+  constructor(
+    private readonly ctx: ChatContext,
+    private readonly started: Started,
+  ) {}
+
+  private frame(payload: Record<string, unknown>): Uint8Array {
+    const { resolved } = this.started;
+    const chunk = {
+      id: this.ctx.generationId,
+      object: "chat.completion.chunk",
+      created: Math.floor(this.ctx.startedAt / 1000),
+      model: resolved.model.id,
+      provider: resolved.provider.name,
+      ...payload,
+    };
+    return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+
+  private encode(chunk: CanonicalChunk): Uint8Array {
+    for (const choice of chunk.choices) {
+      if (choice.finish_reason !== null) {
+        this.finishReason = choice.finish_reason;
+        this.nativeFinishReason = choice.native_finish_reason;
+      }
+      const { content, tool_calls: toolCalls, reasoning } = choice.delta;
+      if (typeof content === "string") this.outputText += content;
+      if (typeof reasoning === "string") this.outputText += reasoning;
+      if (toolCalls !== undefined) this.outputText += JSON.stringify(toolCalls);
+    }
+    return this.frame(chunk as unknown as Record<string, unknown>);
+  }
+
+  /** Writes the next batch of chunks; resolves false once the stream is finished. */
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> {
+    const { source, translator, pending } = this.started;
+    if (pending.length > 0) {
+      for (const chunk of pending.splice(0)) controller.enqueue(this.encode(chunk));
+      return true;
+    }
+    try {
+      while (!translator.done) {
+        const events = await source.next(this.ctx.settings.idleTimeoutMs);
+        if (events === null) break;
+        let wrote = false;
+        for (const event of events) {
+          for (const chunk of translator.push(event)) {
+            controller.enqueue(this.encode(chunk));
+            wrote = true;
+          }
+        }
+        if (wrote) return true;
+      }
+    } catch (error) {
+      this.end(controller, classify(error));
+      return false;
+    }
+    const failure =
+      translator.failure ??
+      (translator.done || this.finishReason !== null
+        ? undefined
+        : malformedFailure("upstream stream ended before completion"));
+    this.end(controller, failure);
+    return false;
+  }
+
+  private usage(): { usage: NormalizedUsage; estimated: boolean } {
+    const reported = this.started.translator.usage;
+    if (reported) return { usage: reported, estimated: false };
+    return {
+      usage: {
+        prompt_tokens: estimatePromptTokens(this.ctx.request),
+        completion_tokens: countTokens(this.outputText),
+        cached_tokens: 0,
+        cache_write_tokens: 0,
+        reasoning_tokens: 0,
+      },
+      estimated: true,
+    };
+  }
+
+  /** Final usage chunk, then `[DONE]` — or, after a failure, the terminal error chunk. */
+  private end(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    failure: UpstreamFailure | undefined,
+  ): void {
+    const { usage, estimated } = this.usage();
+    const { cost, rendered } = priceUsage(this.started.resolved.endpoint.pricing, usage);
+    controller.enqueue(this.frame({ choices: [], usage: rendered }));
+    if (failure) {
+      this.finishReason = "error";
+      controller.enqueue(
+        this.frame({
+          choices: [{ index: 0, delta: {}, finish_reason: "error", native_finish_reason: null }],
+          error: {
+            code: failure.status,
+            message: `${this.started.resolved.provider.name}: ${failure.message}`,
+            metadata: { error_type: failure.errorType, provider_name: this.started.resolved.provider.name },
+          },
+        }),
+      );
+    } else {
+      controller.enqueue(DONE);
+    }
+    controller.close();
+    this.settle(usage, estimated, cost.total, false);
+  }
+
+  /** The client went away: stop the upstream and bill what was delivered. */
+  cancel(): void {
+    this.started.source.cancel();
+    this.started.abort.abort();
+    const { usage, estimated } = this.usage();
+    const { cost } = priceUsage(this.started.resolved.endpoint.pricing, usage);
+    this.settle(usage, estimated, cost.total, true);
+  }
+
+  private settle(usage: NormalizedUsage, estimated: boolean, cost: number, cancelled: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { resolved, firstTokenAt, tried } = this.started;
+    const now = Date.now();
+    this.ctx.waitUntil(
+      Promise.resolve(
+        this.ctx.sink({
+          id: this.ctx.generationId,
+          created_at: this.ctx.startedAt,
+          model: resolved.model.id,
+          provider: resolved.provider.slug,
+          provider_model_id: resolved.endpoint.provider_model_id,
+          streamed: true,
+          cancelled,
+          finish_reason: this.finishReason,
+          native_finish_reason: this.nativeFinishReason,
+          usage,
+          usage_estimated: estimated,
+          cost,
+          latency_ms: firstTokenAt - this.ctx.startedAt,
+          generation_time_ms: now - this.ctx.startedAt,
+          attempts: tried,
+          user: this.ctx.request.user ?? null,
+          session_id: this.ctx.request.session_id ?? null,
+        }),
+      ),
+    );
+  }
+}
+
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+
+export async function completeStream(ctx: ChatContext): Promise<Response> {
+  const starting = start(ctx);
+  let keepaliveTimer: number | null = null;
+  const waited = await Promise.race([
+    starting,
+    new Promise<"keepalive">((resolve) => {
+      keepaliveTimer = setTimeout(() => resolve("keepalive"), ctx.settings.keepaliveMs);
+    }),
+  ]);
+  clearTimeout(keepaliveTimer);
+  if (waited !== "keepalive" && waited.kind === "failed") return waited.error.toResponse();
+
+  let pump: ChunkPump | undefined;
+  let interval: number | null = null;
+  const committedEarly = waited === "keepalive";
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (!committedEarly) return;
+        controller.enqueue(KEEPALIVE);
+        interval = setInterval(() => controller.enqueue(KEEPALIVE), ctx.settings.keepaliveMs);
+      },
+      async pull(controller) {
+        if (!pump) {
+          const outcome = await starting;
+          clearInterval(interval);
+          if (outcome.kind === "failed") {
+            // Committed with keep-alives, so the failure can only be told inside the stream.
+            const error = outcome.error.toBody().error;
+            const chunk = {
+              id: ctx.generationId,
+              object: "chat.completion.chunk",
+              created: Math.floor(ctx.startedAt / 1000),
+              model: ctx.request.model ?? ctx.attempts[0]?.model.id ?? "",
+              choices: [{ index: 0, delta: {}, finish_reason: "error", native_finish_reason: null }],
+              error,
+            };
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+            controller.close();
+            return;
+          }
+          pump = new ChunkPump(ctx, outcome);
+        }
+        await pump.pull(controller);
+      },
+      cancel() {
+        clearInterval(interval);
+        if (pump) pump.cancel();
+        else
+          starting.then((outcome) => {
+            if (outcome.kind === "started") new ChunkPump(ctx, outcome).cancel();
+          });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+  const now = Date.now();
+  const upstreamMs = waited === "keepalive" ? now - ctx.startedAt : waited.firstTokenAt - waited.sentAt;
+  return new Response(body, {
+    headers: {
+      ...SSE_HEADERS,
+      "x-generation-id": ctx.generationId,
+      "server-timing": serverTiming(now - ctx.startedAt, upstreamMs),
+    },
+  });
+}

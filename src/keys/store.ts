@@ -1,0 +1,100 @@
+/**
+ * API keys, stored in KV only as SHA-256 hashes.
+ *
+ * Storage schema (KV namespace `CATALOG`):
+ *   `key:<sha256 hex of the plaintext key>` → JSON `ApiKeyRecord`
+ *
+ * Lookups are memoised in the isolate for `MEMO_TTL_MS` (bounded to `MEMO_MAX` entries), so a warm
+ * request reads no KV. Unknown keys are remembered briefly too, so a bad key cannot drive KV reads.
+ */
+import type { Env } from "../env";
+import { sha256Hex } from "./hash";
+
+export type LimitReset = "daily" | "weekly" | "monthly";
+
+export interface ApiKeyRecord {
+  hash: string;
+  name: string;
+  label: string;
+  tenant_id: string;
+  disabled: boolean;
+  /** Credit limit in USD; null for none. */
+  limit: number | null;
+  limit_reset: LimitReset | null;
+  include_byok_in_limit: boolean;
+  created_at: string;
+  updated_at: string | null;
+  expires_at: string | null;
+}
+
+const KEY_PREFIX = "key:";
+const MEMO_TTL_MS = 30_000;
+const NEGATIVE_TTL_MS = 5_000;
+const MEMO_MAX = 2_000;
+
+interface MemoEntry {
+  record: ApiKeyRecord | null;
+  expires: number;
+}
+
+const memo = new Map<string, MemoEntry>();
+
+function remember(hash: string, record: ApiKeyRecord | null, now: number): void {
+  if (memo.size >= MEMO_MAX) {
+    // Maps iterate in insertion order: drop the oldest entry.
+    const oldest = memo.keys().next().value;
+    if (oldest !== undefined) memo.delete(oldest);
+  }
+  memo.set(hash, { record, expires: now + (record ? MEMO_TTL_MS : NEGATIVE_TTL_MS) });
+}
+
+let demoKey: { plaintext: string; record: ApiKeyRecord } | undefined;
+
+/** `DEMO_API_KEY` works without a KV record, so a fresh `npm run dev` is usable at once. */
+async function demoRecord(env: Env, hash: string): Promise<ApiKeyRecord | undefined> {
+  const plaintext = env.DEMO_API_KEY;
+  if (!plaintext) return undefined;
+  if (demoKey?.plaintext !== plaintext) {
+    const demoHash = await sha256Hex(plaintext);
+    demoKey = {
+      plaintext,
+      record: {
+        hash: demoHash,
+        name: "demo (DEMO_API_KEY)",
+        label: `${plaintext.slice(0, 12)}...${plaintext.slice(-3)}`,
+        tenant_id: "default",
+        disabled: false,
+        limit: null,
+        limit_reset: null,
+        include_byok_in_limit: false,
+        created_at: new Date(0).toISOString(),
+        updated_at: null,
+        expires_at: null,
+      },
+    };
+  }
+  return demoKey.record.hash === hash ? demoKey.record : undefined;
+}
+
+export async function findKey(env: Env, plaintext: string, now = Date.now()): Promise<ApiKeyRecord | null> {
+  const hash = await sha256Hex(plaintext);
+  const cached = memo.get(hash);
+  if (cached && cached.expires > now) return cached.record;
+  const record =
+    (await demoRecord(env, hash)) ?? (await env.CATALOG.get<ApiKeyRecord>(KEY_PREFIX + hash, "json"));
+  remember(hash, record, now);
+  return record;
+}
+
+export async function saveKey(env: Env, record: ApiKeyRecord): Promise<void> {
+  await env.CATALOG.put(KEY_PREFIX + record.hash, JSON.stringify(record));
+  memo.delete(record.hash);
+}
+
+/** Why a key may not be used, or undefined when it may. */
+export function keyRefusal(record: ApiKeyRecord | null, now: number): string | undefined {
+  if (!record) return "API key not found";
+  if (record.disabled) return "API key is disabled";
+  if (record.expires_at !== null && Date.parse(record.expires_at) <= now) return "API key has expired";
+  return undefined;
+}

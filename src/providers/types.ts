@@ -1,0 +1,94 @@
+/**
+ * The adapter contract (DESIGN.md §5). An adapter is a plain object per API family; its
+ * translation functions are pure: they build and read wire data, they never fetch or read clocks.
+ */
+import type { NormalizedUsage } from "../catalog/cost";
+import type { ResolvedEndpoint } from "../catalog/types";
+import type { ErrorType } from "../errors";
+import type { ChatRequest } from "../schema/chat";
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "error";
+
+/** Where and how to reach one endpoint: resolved from the catalog and the Worker's secrets. */
+export interface UpstreamTarget {
+  resolved: ResolvedEndpoint;
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+export interface AssistantMessage {
+  role: "assistant";
+  content: string | null;
+  [field: string]: unknown;
+}
+
+export interface CompletionChoice {
+  index: number;
+  message: AssistantMessage;
+  finish_reason: FinishReason | null;
+  native_finish_reason: string | null;
+  logprobs: unknown;
+}
+
+/** A JSON answer, mapped to OpenAI's shape; the gateway adds id, model, provider and usage cost. */
+export interface CanonicalCompletion {
+  choices: CompletionChoice[];
+  usage: NormalizedUsage | undefined;
+  system_fingerprint: string | null;
+}
+
+export interface ChunkChoice {
+  index: number;
+  delta: Record<string, unknown>;
+  finish_reason: FinishReason | null;
+  native_finish_reason: string | null;
+  logprobs?: unknown;
+}
+
+export interface CanonicalChunk {
+  choices: ChunkChoice[];
+  system_fingerprint?: string;
+}
+
+/** An upstream failure, classified so the gateway can decide between failing over and answering. */
+export interface UpstreamFailure {
+  /** The status Junction answers with if this is the last failure. */
+  status: 400 | 401 | 402 | 403 | 404 | 408 | 413 | 422 | 429 | 502 | 503 | 504;
+  errorType: ErrorType;
+  message: string;
+  /** True when another endpoint may succeed; false when the request itself is at fault. */
+  retryable: boolean;
+  retryAfterSeconds?: number;
+  /** The upstream's own status (0 for network errors and timeouts). */
+  upstreamStatus: number;
+  raw?: unknown;
+}
+
+export interface StreamTranslator {
+  /** One upstream server-sent event in; zero or more OpenAI chunks out. Throws on a malformed event. */
+  push(event: { event?: string | undefined; data: string }): CanonicalChunk[];
+  /** Usage reported by the upstream so far. */
+  readonly usage: NormalizedUsage | undefined;
+  /** Set when the upstream ended the stream with an error event. */
+  readonly failure: UpstreamFailure | undefined;
+  /** True once the upstream has signalled the end of the stream. */
+  readonly done: boolean;
+}
+
+export interface ProviderAdapter {
+  buildRequest(request: ChatRequest, target: UpstreamTarget): Request;
+  /** Maps a parsed JSON body; throws `MalformedUpstreamError` when it is not a completion. */
+  mapResponse(body: unknown): CanonicalCompletion;
+  createStreamTranslator(): StreamTranslator;
+  mapError(status: number, body: string, headers: Headers): UpstreamFailure;
+  /** Answers requests without the network (the demo provider). Absent: `fetch`. */
+  transport?: (request: Request, settings: TransportSettings) => Promise<Response>;
+}
+
+export interface TransportSettings {
+  chunkDelayMs: number;
+}
+
+export class MalformedUpstreamError extends Error {
+  override name = "MalformedUpstreamError";
+}
