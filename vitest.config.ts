@@ -13,6 +13,35 @@ const withoutMissingSourceMaps = {
   },
 };
 
+/**
+ * Every catalog provider the tests exercise is pointed at the mock upstream, under a path
+ * segment naming the provider, with the family's usual base path after it.
+ */
+const MOCK_PROVIDERS: Record<string, string> = {
+  openai: "/v1",
+  azure: "",
+  anthropic: "",
+  "google-ai-studio": "",
+  "google-vertex": "",
+  "amazon-bedrock": "",
+  cohere: "",
+  "workers-ai": "/v1",
+  groq: "/v1",
+  together: "/v1",
+  fireworks: "/v1",
+  deepinfra: "/v1",
+};
+
+function mockProviderBindings(origin: string): Record<string, string> {
+  const bindings: Record<string, string> = {};
+  for (const [slug, basePath] of Object.entries(MOCK_PROVIDERS)) {
+    const name = slug.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    bindings[`${name}_BASE_URL`] = `${origin}/${slug}${basePath}`;
+    bindings[`${name}_API_KEY`] = `test-key-${slug}`;
+  }
+  return bindings;
+}
+
 export default defineConfig({
   plugins: [
     withoutMissingSourceMaps,
@@ -23,8 +52,8 @@ export default defineConfig({
           ADMIN_KEY: TEST_ADMIN_KEY,
           DEMO_API_KEY: TEST_DEMO_KEY,
           DEMO_CHUNK_DELAY_MS: "0",
+          ...mockProviderBindings(`http://127.0.0.1:${inject("mockUpstreamPort")}`),
           OPENAI_API_KEY: TEST_UPSTREAM_KEY,
-          OPENAI_BASE_URL: `http://127.0.0.1:${inject("mockUpstreamPort")}/openai/v1`,
           UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: "1500",
           UPSTREAM_IDLE_TIMEOUT_MS: "1500",
           UPSTREAM_TOTAL_TIMEOUT_MS: "3000",

@@ -253,3 +253,14 @@ describe("upstream faults after the first byte end the stream with an error chun
     });
   }
 });
+
+describe("mock directives in message text (how tests steer non-OpenAI families)", () => {
+  it("a general directive applies to every provider, a scoped one only to its provider", async () => {
+    const general = await chat({ model: MODEL, messages: user("hi [[mock status=503]]") });
+    expect(general.status).toBe(503);
+    const other = await chat({ model: MODEL, messages: user("hi [[mock@anthropic status=503]]") });
+    expect(other.status).toBe(200);
+    const scoped = await chat({ model: MODEL, messages: user("hi [[mock@openai content=Scoped%20reply]]") });
+    expect(((await scoped.json()) as any).choices[0].message.content).toBe("Scoped reply");
+  });
+});
