@@ -5,6 +5,7 @@
 
 import type { ResolvedEndpoint } from "../catalog/types";
 import { type Env, providerSetting } from "../env";
+import { JunctionError } from "../errors";
 import { malformedFailure, networkFailure } from "../providers/failure";
 import { adapterFor } from "../providers/registry";
 import type { ProviderAdapter, UpstreamFailure, UpstreamTarget } from "../providers/types";
@@ -73,13 +74,28 @@ export async function openAttempt(
 
   let upstreamRequest: Request;
   try {
-    upstreamRequest = adapter.buildRequest(request, target);
+    upstreamRequest = await adapter.buildRequest(request, target);
   } catch (error) {
+    // An adapter throws JunctionError for requests its API cannot express; another family may.
+    if (error instanceof JunctionError) {
+      const failure: UpstreamFailure = {
+        status: error.status as UpstreamFailure["status"],
+        errorType: error.errorType,
+        message: error.message,
+        retryable: true,
+        upstreamStatus: 0,
+      };
+      return { ok: false, failure };
+    }
     return { ok: false, failure: malformedFailure(`could not build the upstream request: ${String(error)}`) };
   }
   try {
     const sent = adapter.transport
-      ? adapter.transport(upstreamRequest, { chunkDelayMs: settings.demoChunkDelayMs })
+      ? adapter.transport(upstreamRequest, {
+          env,
+          signal: abort.signal,
+          chunkDelayMs: settings.demoChunkDelayMs,
+        })
       : fetch(upstreamRequest, { signal: abort.signal });
     const response = await withTimeout(sent, headersTimeoutMs, abort);
     if (!response.ok) {

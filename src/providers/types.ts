@@ -4,6 +4,7 @@
  */
 import type { NormalizedUsage } from "../catalog/cost";
 import type { ResolvedEndpoint } from "../catalog/types";
+import type { Env } from "../env";
 import type { ErrorType } from "../errors";
 import type { ChatRequest } from "../schema/chat";
 
@@ -76,16 +77,23 @@ export interface StreamTranslator {
 }
 
 export interface ProviderAdapter {
-  buildRequest(request: ChatRequest, target: UpstreamTarget): Request;
+  /** Async only where the wire format needs it (request signing); otherwise return the Request. */
+  buildRequest(request: ChatRequest, target: UpstreamTarget): Request | Promise<Request>;
   /** Maps a parsed JSON body; throws `MalformedUpstreamError` when it is not a completion. */
   mapResponse(body: unknown): CanonicalCompletion;
   createStreamTranslator(): StreamTranslator;
   mapError(status: number, body: string, headers: Headers): UpstreamFailure;
-  /** Answers requests without the network (the demo provider). Absent: `fetch`. */
-  transport?: (request: Request, settings: TransportSettings) => Promise<Response>;
+  /**
+   * Sends the built request somewhere other than `fetch`: the demo provider answers inside the
+   * Worker; Workers AI uses the `AI` binding when there is one. Absent: `fetch`.
+   */
+  transport?: (request: Request, context: TransportContext) => Promise<Response>;
 }
 
-export interface TransportSettings {
+export interface TransportContext {
+  env: Env;
+  signal: AbortSignal;
+  /** The demo provider's stream pacing. */
   chunkDelayMs: number;
 }
 

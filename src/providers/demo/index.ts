@@ -3,7 +3,7 @@
  * through the same adapter, stream translator and accounting as a real upstream.
  */
 import { openAIAdapter } from "../openai";
-import type { ProviderAdapter, TransportSettings } from "../types";
+import type { ProviderAdapter, TransportContext } from "../types";
 import { type DemoReply, demoReply } from "./reply";
 
 function usageOf(reply: DemoReply, completionTokens: number) {
@@ -76,7 +76,7 @@ function streamEvents(reply: DemoReply, model: string, created: number): string[
   return events;
 }
 
-async function demoTransport(request: Request, settings: TransportSettings): Promise<Response> {
+async function demoTransport(request: Request, settings: TransportContext): Promise<Response> {
   const body = (await request.json()) as Parameters<typeof demoReply>[0] & {
     model?: string;
     stream?: boolean;
