@@ -23,6 +23,8 @@ export interface Env {
   UPSTREAM_TOTAL_TIMEOUT_MS?: string;
   /** Milliseconds an upstream stream may stay silent before it is cut (default 60000). */
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
+  /** A Retry-After at most this many milliseconds is waited out, retrying the same endpoint once (default 2000). */
+  RETRY_AFTER_WAIT_MAX_MS?: string;
   /** Milliseconds before a waiting stream sends its first keep-alive comment (default 1000). */
   STREAM_KEEPALIVE_MS?: string;
 }

@@ -1,12 +1,10 @@
 /** Non-streaming chat: try each planned endpoint until one answers, then map and account it. */
-
 import type { NormalizedUsage } from "../catalog/cost";
-import { JunctionError } from "../errors";
 import { malformedFailure } from "../providers/failure";
 import type { CanonicalCompletion } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
-import { attemptRecord, type ChatContext, failureError, serverTiming } from "./context";
-import type { AttemptRecord } from "./generation";
+import { tryInOrder } from "./attempts";
+import { type ChatContext, routeHeader, serverTiming } from "./context";
 import { openAttempt, withTimeout } from "./upstream";
 import { priceUsage } from "./usage";
 
@@ -26,82 +24,72 @@ function estimateUsage(ctx: ChatContext, completion: CanonicalCompletion): Norma
 }
 
 export async function completeJson(ctx: ChatContext): Promise<Response> {
-  const tried: AttemptRecord[] = [];
-  let lastError: JunctionError | undefined;
-  for (const resolved of ctx.attempts) {
-    if (ctx.clientSignal.aborted) break;
-    const sentAt = Date.now();
+  let sentAt = ctx.startedAt;
+  const result = await tryInOrder(ctx, async (resolved) => {
+    sentAt = Date.now();
+    const remaining = Math.max(1, ctx.startedAt + ctx.settings.totalTimeoutMs - sentAt);
     const opened = await openAttempt(
       ctx.env,
       resolved,
       ctx.request,
       ctx.clientSignal,
       ctx.settings,
-      ctx.settings.totalTimeoutMs,
+      remaining,
     );
-    let failure = opened.ok ? undefined : opened.failure;
-    let completion: CanonicalCompletion | undefined;
-    if (opened.ok) {
-      try {
-        const body = await withTimeout(opened.response.json(), ctx.settings.idleTimeoutMs, opened.abort);
-        completion = opened.adapter.mapResponse(body);
-      } catch (error) {
-        failure = malformedFailure(`upstream answer could not be read: ${String(error)}`);
-      }
+    if (!opened.ok) return opened;
+    try {
+      const body = await withTimeout(opened.response.json(), ctx.settings.idleTimeoutMs, opened.abort);
+      return { ok: true, value: opened.adapter.mapResponse(body) };
+    } catch (error) {
+      return { ok: false, failure: malformedFailure(`upstream answer could not be read: ${String(error)}`) };
     }
-    if (failure || !completion) {
-      const record = attemptRecord(resolved, failure);
-      tried.push(record);
-      lastError = failureError(failure ?? malformedFailure("no completion"), resolved, tried);
-      if (failure && !failure.retryable) return lastError.toResponse();
-      continue;
-    }
-    tried.push(attemptRecord(resolved));
+  });
+  if (!result.ok) throw result.error;
 
-    const answeredAt = Date.now();
-    const usage = completion.usage ?? estimateUsage(ctx, completion);
-    const { cost, rendered } = priceUsage(resolved.endpoint.pricing, usage);
-    const first = completion.choices[0];
-    const body = {
-      id: ctx.generationId,
-      object: "chat.completion",
-      created: Math.floor(ctx.startedAt / 1000),
-      model: resolved.model.id,
-      provider: resolved.provider.name,
-      system_fingerprint: completion.system_fingerprint,
-      choices: completion.choices,
-      usage: rendered,
-    };
-    ctx.waitUntil(
-      Promise.resolve(
-        ctx.sink({
-          id: ctx.generationId,
-          created_at: ctx.startedAt,
-          model: resolved.model.id,
-          provider: resolved.provider.slug,
-          provider_model_id: resolved.endpoint.provider_model_id,
-          streamed: false,
-          cancelled: false,
-          finish_reason: first?.finish_reason ?? null,
-          native_finish_reason: first?.native_finish_reason ?? null,
-          usage,
-          usage_estimated: completion.usage === undefined,
-          cost: cost.total,
-          latency_ms: answeredAt - ctx.startedAt,
-          generation_time_ms: answeredAt - ctx.startedAt,
-          attempts: tried,
-          user: ctx.request.user ?? null,
-          session_id: ctx.request.session_id ?? null,
-        }),
-      ),
-    );
-    return new Response(JSON.stringify(body), {
-      headers: {
-        "content-type": "application/json",
-        "x-generation-id": ctx.generationId,
-        "server-timing": serverTiming(answeredAt - ctx.startedAt, answeredAt - sentAt),
-      },
-    });
-  }
-  throw lastError ?? new JunctionError(400, "the client cancelled the request", "invalid_request");
+  const { value: completion, resolved, tried } = result;
+  const answeredAt = Date.now();
+  const usage = completion.usage ?? estimateUsage(ctx, completion);
+  const { cost, rendered } = priceUsage(resolved.endpoint.pricing, usage);
+  const first = completion.choices[0];
+  const body = {
+    id: ctx.generationId,
+    object: "chat.completion",
+    created: Math.floor(ctx.startedAt / 1000),
+    model: resolved.model.id,
+    provider: resolved.provider.name,
+    system_fingerprint: completion.system_fingerprint,
+    choices: completion.choices,
+    usage: rendered,
+  };
+  ctx.waitUntil(
+    Promise.resolve(
+      ctx.sink({
+        id: ctx.generationId,
+        created_at: ctx.startedAt,
+        model: resolved.model.id,
+        provider: resolved.provider.slug,
+        provider_model_id: resolved.endpoint.provider_model_id,
+        streamed: false,
+        cancelled: false,
+        finish_reason: first?.finish_reason ?? null,
+        native_finish_reason: first?.native_finish_reason ?? null,
+        usage,
+        usage_estimated: completion.usage === undefined,
+        cost: cost.total,
+        latency_ms: answeredAt - ctx.startedAt,
+        generation_time_ms: answeredAt - ctx.startedAt,
+        attempts: tried,
+        user: ctx.request.user ?? null,
+        session_id: ctx.request.session_id ?? null,
+      }),
+    ),
+  );
+  return new Response(JSON.stringify(body), {
+    headers: {
+      "content-type": "application/json",
+      "x-generation-id": ctx.generationId,
+      "junction-route": routeHeader(ctx, resolved, result.attemptNumber),
+      "server-timing": serverTiming(answeredAt - ctx.startedAt, answeredAt - sentAt),
+    },
+  });
 }

@@ -11,6 +11,8 @@ export interface ChatContext {
   env: Env;
   request: ChatRequest;
   attempts: ResolvedEndpoint[];
+  /** How routing ordered the attempts (for the `Junction-Route` header). */
+  strategy: string;
   clientSignal: AbortSignal;
   settings: GatewaySettings;
   /** `Date.now()` when the request arrived. */
@@ -58,4 +60,9 @@ export function failureError(
 export function serverTiming(totalMs: number, upstreamMs: number): string {
   const junction = Math.max(0, totalMs - upstreamMs);
   return `junction;dur=${junction.toFixed(1)}, upstream;dur=${upstreamMs.toFixed(1)}`;
+}
+
+/** `Junction-Route`: which endpoint served, which attempt it was, and how the order was chosen. */
+export function routeHeader(ctx: ChatContext, resolved: ResolvedEndpoint, attemptNumber: number): string {
+  return `${resolved.provider.slug}/${resolved.endpoint.provider_model_id}; model=${resolved.model.id}; attempt=${attemptNumber}/${ctx.attempts.length}; strategy=${ctx.strategy}`;
 }

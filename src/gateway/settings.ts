@@ -10,6 +10,8 @@ export interface GatewaySettings {
   idleTimeoutMs: number;
   /** Streams: commit to a 200 and send keep-alive comments after waiting this long. */
   keepaliveMs: number;
+  /** A Retry-After at most this long is waited out and the same endpoint retried once. */
+  retryAfterWaitMaxMs: number;
   demoChunkDelayMs: number;
 }
 
@@ -22,8 +24,30 @@ export function gatewaySettings(env: Env): GatewaySettings {
     totalTimeoutMs: intSetting(env.UPSTREAM_TOTAL_TIMEOUT_MS, 600_000),
     idleTimeoutMs: intSetting(env.UPSTREAM_IDLE_TIMEOUT_MS, 60_000),
     keepaliveMs: Math.max(50, intSetting(env.STREAM_KEEPALIVE_MS, 1_000)),
+    retryAfterWaitMaxMs: intSetting(env.RETRY_AFTER_WAIT_MAX_MS, 2_000),
     demoChunkDelayMs: intSetting(env.DEMO_CHUNK_DELAY_MS, 20),
   };
   memo = { env, settings };
   return settings;
+}
+
+/** Per-request overrides: `X-Junction-{First-Token,Idle,Total}-Timeout-Ms` headers, never above the defaults' tenfold. */
+export function withRequestOverrides(settings: GatewaySettings, headers: Headers): GatewaySettings {
+  const override = (name: string, current: number) => {
+    const raw = headers.get(name);
+    if (raw === null) return current;
+    const value = Number(raw);
+    return Number.isInteger(value) && value > 0 ? Math.min(value, current * 10) : current;
+  };
+  const firstTokenTimeoutMs = override("x-junction-first-token-timeout-ms", settings.firstTokenTimeoutMs);
+  const idleTimeoutMs = override("x-junction-idle-timeout-ms", settings.idleTimeoutMs);
+  const totalTimeoutMs = override("x-junction-total-timeout-ms", settings.totalTimeoutMs);
+  if (
+    firstTokenTimeoutMs === settings.firstTokenTimeoutMs &&
+    idleTimeoutMs === settings.idleTimeoutMs &&
+    totalTimeoutMs === settings.totalTimeoutMs
+  ) {
+    return settings;
+  }
+  return { ...settings, firstTokenTimeoutMs, idleTimeoutMs, totalTimeoutMs };
 }

@@ -5,11 +5,12 @@
  */
 import type { NormalizedUsage } from "../catalog/cost";
 import type { ResolvedEndpoint } from "../catalog/types";
-import { JunctionError } from "../errors";
+import type { JunctionError } from "../errors";
 import { malformedFailure, networkFailure } from "../providers/failure";
 import type { CanonicalChunk, FinishReason, StreamTranslator, UpstreamFailure } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
-import { attemptRecord, type ChatContext, failureError, serverTiming } from "./context";
+import { type AttemptOutcome, tryInOrder } from "./attempts";
+import { type ChatContext, routeHeader, serverTiming } from "./context";
 import type { AttemptRecord } from "./generation";
 import { SseSource } from "./sse-source";
 import { openAttempt, TimeoutError } from "./upstream";
@@ -26,6 +27,7 @@ interface Started {
   firstTokenAt: number;
   sentAt: number;
   tried: AttemptRecord[];
+  attemptNumber: number;
 }
 
 interface Failed {
@@ -59,68 +61,67 @@ function hasOutput(chunk: CanonicalChunk): boolean {
   return false;
 }
 
+interface Opening {
+  source: SseSource;
+  translator: StreamTranslator;
+  abort: AbortController;
+  pending: CanonicalChunk[];
+  sentAt: number;
+}
+
+/** Opens one endpoint's stream and reads until its first output (or a clean end). */
+async function openStream(ctx: ChatContext, resolved: ResolvedEndpoint): Promise<AttemptOutcome<Opening>> {
+  const sentAt = Date.now();
+  const firstTokenBy = Math.min(
+    sentAt + ctx.settings.firstTokenTimeoutMs,
+    ctx.startedAt + ctx.settings.totalTimeoutMs,
+  );
+  const opened = await openAttempt(
+    ctx.env,
+    resolved,
+    ctx.request,
+    ctx.clientSignal,
+    ctx.settings,
+    Math.max(1, firstTokenBy - sentAt),
+  );
+  if (!opened.ok) return opened;
+  const body = opened.response.body;
+  if (body === null) return { ok: false, failure: malformedFailure("upstream stream has no body") };
+  const source = new SseSource(body);
+  const translator = opened.adapter.createStreamTranslator();
+  const pending: CanonicalChunk[] = [];
+  let failure: UpstreamFailure | undefined;
+  try {
+    while (!pending.some(hasOutput) && !translator.done) {
+      const events = await source.next(Math.max(1, firstTokenBy - Date.now()));
+      if (events === null) break;
+      for (const event of events) pending.push(...translator.push(event));
+    }
+    if (translator.failure) failure = translator.failure;
+    else if (!translator.done && !pending.some(hasOutput))
+      failure = malformedFailure("upstream stream ended before any token");
+  } catch (error) {
+    failure = classify(error);
+  }
+  if (failure) {
+    source.cancel();
+    opened.abort.abort();
+    return { ok: false, failure };
+  }
+  return { ok: true, value: { source, translator, abort: opened.abort, pending, sentAt } };
+}
+
 /** Tries each endpoint in order until one produces its first output (or ends cleanly). */
 async function start(ctx: ChatContext): Promise<Started | Failed> {
-  const tried: AttemptRecord[] = [];
-  let lastError: JunctionError | undefined;
-  for (const resolved of ctx.attempts) {
-    if (ctx.clientSignal.aborted) break;
-    const sentAt = Date.now();
-    const opened = await openAttempt(
-      ctx.env,
-      resolved,
-      ctx.request,
-      ctx.clientSignal,
-      ctx.settings,
-      ctx.settings.firstTokenTimeoutMs,
-    );
-    let failure: UpstreamFailure | undefined = opened.ok ? undefined : opened.failure;
-    if (opened.ok) {
-      const body = opened.response.body;
-      if (body === null) failure = malformedFailure("upstream stream has no body");
-      else {
-        const source = new SseSource(body);
-        const translator = opened.adapter.createStreamTranslator();
-        const pending: CanonicalChunk[] = [];
-        try {
-          const deadline = sentAt + ctx.settings.firstTokenTimeoutMs;
-          while (!pending.some(hasOutput) && !translator.done) {
-            const events = await source.next(Math.max(1, deadline - Date.now()));
-            if (events === null) break;
-            for (const event of events) pending.push(...translator.push(event));
-          }
-          if (translator.failure) failure = translator.failure;
-          else if (!translator.done && !pending.some(hasOutput))
-            failure = malformedFailure("upstream stream ended before any token");
-        } catch (error) {
-          failure = classify(error);
-        }
-        if (!failure) {
-          tried.push(attemptRecord(resolved));
-          return {
-            kind: "started",
-            resolved,
-            source,
-            translator,
-            abort: opened.abort,
-            pending,
-            firstTokenAt: Date.now(),
-            sentAt,
-            tried,
-          };
-        }
-        source.cancel();
-        opened.abort.abort();
-      }
-    }
-    const failed = failure ?? malformedFailure("upstream stream failed");
-    tried.push(attemptRecord(resolved, failed));
-    lastError = failureError(failed, resolved, tried);
-    if (!failed.retryable) break;
-  }
+  const result = await tryInOrder(ctx, (resolved) => openStream(ctx, resolved));
+  if (!result.ok) return { kind: "failed", error: result.error };
   return {
-    kind: "failed",
-    error: lastError ?? new JunctionError(400, "the client cancelled the request", "invalid_request"),
+    kind: "started",
+    ...result.value,
+    resolved: result.resolved,
+    tried: result.tried,
+    attemptNumber: result.attemptNumber,
+    firstTokenAt: Date.now(),
   };
 }
 
@@ -172,7 +173,10 @@ class ChunkPump {
     }
     try {
       while (!translator.done) {
-        const events = await source.next(this.ctx.settings.idleTimeoutMs);
+        const untilDeadline = this.ctx.startedAt + this.ctx.settings.totalTimeoutMs - Date.now();
+        const events = await source.next(
+          Math.max(1, Math.min(this.ctx.settings.idleTimeoutMs, untilDeadline)),
+        );
         if (events === null) break;
         let wrote = false;
         for (const event of events) {
@@ -343,6 +347,9 @@ export async function completeStream(ctx: ChatContext): Promise<Response> {
     headers: {
       ...SSE_HEADERS,
       "x-generation-id": ctx.generationId,
+      ...(waited !== "keepalive" && {
+        "junction-route": routeHeader(ctx, waited.resolved, waited.attemptNumber),
+      }),
       "server-timing": serverTiming(now - ctx.startedAt, upstreamMs),
     },
   });

@@ -3,14 +3,17 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { loadCatalog } from "../catalog/store";
 import { providerSetting } from "../env";
-import { JunctionError } from "../errors";
 import { generationSink } from "../gateway/account";
+import { isolateCircuits } from "../gateway/attempts";
 import { completeJson } from "../gateway/complete";
+import type { ChatContext } from "../gateway/context";
 import { generationId } from "../gateway/ids";
-import { gatewaySettings } from "../gateway/settings";
+import { gatewaySettings, withRequestOverrides } from "../gateway/settings";
 import { completeStream } from "../gateway/stream";
 import { adapterFor } from "../providers/registry";
-import { plan } from "../routing/plan";
+import { callerLocation } from "../routing/geo";
+import { endpointKey } from "../routing/health";
+import { noEndpointError, plan } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
 import { readJsonBody, validate } from "./body";
 
@@ -18,29 +21,24 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const startedAt = Date.now();
   const request = validate(chatRequest, await readJsonBody(c.req.raw));
   const catalog = await loadCatalog(c.env);
-  const { attempts, excluded } = plan({
+  const { attempts, excluded, strategy } = plan({
     request,
     catalog,
     hasAdapter: (provider) => adapterFor(provider.api) !== undefined,
     hasCredentials: (provider) =>
       provider.requires_key === false || providerSetting(c.env, provider.slug, "API_KEY") !== undefined,
+    health: (resolved) => ({ circuit: isolateCircuits.state(endpointKey(resolved)) }),
+    caller: callerLocation(c.req.raw.cf),
+    random: Math.random,
   });
-  if (attempts.length === 0) {
-    throw new JunctionError(
-      503,
-      `No available endpoint for ${request.model ?? request.models?.join(", ")}`,
-      "provider_unavailable",
-      {
-        excluded,
-      },
-    );
-  }
-  const ctx = {
+  if (attempts.length === 0) throw noEndpointError(request, excluded);
+  const ctx: ChatContext = {
     env: c.env,
     request,
     attempts,
+    strategy,
     clientSignal: c.req.raw.signal,
-    settings: gatewaySettings(c.env),
+    settings: withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers),
     startedAt,
     generationId: generationId(startedAt),
     sink: generationSink(c.env),
