@@ -49,6 +49,13 @@ export interface MockBehaviour {
   no_done?: boolean;
   /** Streams: omit the event carrying the stop reason. */
   no_finish?: boolean;
+  /**
+   * Names this request's family of calls: the server counts requests (and those cut short by the
+   * client) per tag and provider, readable at `GET /__calls/<tag>`.
+   */
+  tag?: string;
+  /** With `status` and `tag`: only the first N calls per provider fail; later ones succeed. */
+  fail_times?: number;
 }
 
 const DIRECTIVE = /\[\[mock(?:@([\w.-]+))?((?:\s+[\w]+=[^\s\]]*)*)\s*\]\]/g;

@@ -36,6 +36,28 @@ export interface MockRoute {
 
 const routes: MockRoute[] = [...openAIRoutes];
 
+interface CallCount {
+  requests: number;
+  /** Requests whose connection the client closed before the answer ended. */
+  aborted: number;
+}
+
+/** Calls per tag and provider (see `MockBehaviour.tag`); bounded because tests tag a few hundred at most. */
+const calls = new Map<string, Record<string, CallCount>>();
+
+function countCall(tag: string, provider: string, res: ServerResponse): CallCount {
+  if (!calls.has(tag) && calls.size >= 10_000) calls.clear();
+  const byProvider = calls.get(tag) ?? {};
+  calls.set(tag, byProvider);
+  const count = byProvider[provider] ?? { requests: 0, aborted: 0 };
+  byProvider[provider] = count;
+  count.requests++;
+  res.on("close", () => {
+    if (!res.writableFinished) count.aborted++;
+  });
+  return count;
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -52,6 +74,11 @@ async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void
   const slash = url.pathname.indexOf("/", 1);
   const provider = slash > 0 ? url.pathname.slice(1, slash) : "";
   const path = slash > 0 ? url.pathname.slice(slash) : url.pathname;
+  if (req.method === "GET" && provider === "__calls") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(calls.get(decodeURIComponent(path.slice(1))) ?? {}));
+    return;
+  }
   for (const route of routes) {
     const match = route.method === req.method ? route.path.exec(path) : null;
     if (!match) continue;
@@ -67,6 +94,12 @@ async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void
       }
     }
     const behaviour = behaviourFor(rawBody, body, provider);
+    if (behaviour.tag !== undefined) {
+      const count = countCall(behaviour.tag, provider, res);
+      // After `fail_times` failures this provider recovers.
+      if (behaviour.fail_times !== undefined && count.requests > behaviour.fail_times)
+        delete behaviour.status;
+    }
     if (behaviour.delay_ms) await sleep(behaviour.delay_ms);
     await route.handle({ req, res, provider, path, params: match.slice(1), url, rawBody, body, behaviour });
     return;
