@@ -9,6 +9,8 @@ export interface Env {
   CATALOG: KVNamespace;
   KEY_GUARD: DurableObjectNamespace<KeyGuard>;
   ENDPOINT_STATS: DurableObjectNamespace<EndpointStats>;
+  /** Workers AI, when bound (`[ai] binding = "AI"`); the `workers-ai` provider then runs on it instead of REST. */
+  AI?: Ai;
   /** Platform management key: creates API keys and manages the deployment. */
   ADMIN_KEY?: string;
   /** Encrypts tenants' BYOK provider keys (tenancy issue). */
@@ -21,6 +23,8 @@ export interface Env {
   UPSTREAM_FIRST_TOKEN_TIMEOUT_MS?: string;
   /** Milliseconds for a whole JSON answer, and the total deadline of a stream (default 600000). */
   UPSTREAM_TOTAL_TIMEOUT_MS?: string;
+  /** Milliseconds one JSON attempt may take before the next endpoint is tried (default 180000). */
+  UPSTREAM_ATTEMPT_TIMEOUT_MS?: string;
   /** Milliseconds an upstream stream may stay silent before it is cut (default 60000). */
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
   /** A Retry-After at most this many milliseconds is waited out, retrying the same endpoint once (default 2000). */

@@ -27,15 +27,9 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
   let sentAt = ctx.startedAt;
   const result = await tryInOrder(ctx, async (resolved) => {
     sentAt = Date.now();
-    const remaining = Math.max(1, ctx.startedAt + ctx.settings.totalTimeoutMs - sentAt);
-    const opened = await openAttempt(
-      ctx.env,
-      resolved,
-      ctx.request,
-      ctx.clientSignal,
-      ctx.settings,
-      remaining,
-    );
+    const remaining = ctx.startedAt + ctx.settings.totalTimeoutMs - sentAt;
+    const timeout = Math.max(1, Math.min(remaining, ctx.settings.attemptTimeoutMs));
+    const opened = await openAttempt(ctx.env, resolved, ctx.request, ctx.clientSignal, ctx.settings, timeout);
     if (!opened.ok) return opened;
     try {
       const body = await withTimeout(opened.response.json(), ctx.settings.idleTimeoutMs, opened.abort);

@@ -4,8 +4,13 @@ import { type Env, intSetting } from "../env";
 export interface GatewaySettings {
   /** Streams: wait this long for the upstream's first token before failing over. */
   firstTokenTimeoutMs: number;
-  /** JSON answers: the whole upstream call. Streams: the total deadline. */
+  /** The whole request, every attempt included: JSON answers and streams alike. */
   totalTimeoutMs: number;
+  /**
+   * JSON answers: how long one attempt may take before the next endpoint is tried. (An upstream
+   * answering JSON sends nothing until it is done, so there is no first token to wait for.)
+   */
+  attemptTimeoutMs: number;
   /** Streams: cut an upstream that stays silent this long after its first token. */
   idleTimeoutMs: number;
   /** Streams: commit to a 200 and send keep-alive comments after waiting this long. */
@@ -22,6 +27,7 @@ export function gatewaySettings(env: Env): GatewaySettings {
   const settings: GatewaySettings = {
     firstTokenTimeoutMs: intSetting(env.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS, 60_000),
     totalTimeoutMs: intSetting(env.UPSTREAM_TOTAL_TIMEOUT_MS, 600_000),
+    attemptTimeoutMs: intSetting(env.UPSTREAM_ATTEMPT_TIMEOUT_MS, 180_000),
     idleTimeoutMs: intSetting(env.UPSTREAM_IDLE_TIMEOUT_MS, 60_000),
     keepaliveMs: Math.max(50, intSetting(env.STREAM_KEEPALIVE_MS, 1_000)),
     retryAfterWaitMaxMs: intSetting(env.RETRY_AFTER_WAIT_MAX_MS, 2_000),
@@ -31,7 +37,10 @@ export function gatewaySettings(env: Env): GatewaySettings {
   return settings;
 }
 
-/** Per-request overrides: `X-Junction-{First-Token,Idle,Total}-Timeout-Ms` headers, never above the defaults' tenfold. */
+/**
+ * Per-request overrides: `X-Junction-{First-Token,Idle,Attempt,Total}-Timeout-Ms` headers, each at
+ * most ten times the deployment's setting.
+ */
 export function withRequestOverrides(settings: GatewaySettings, headers: Headers): GatewaySettings {
   const override = (name: string, current: number) => {
     const raw = headers.get(name);
@@ -41,13 +50,15 @@ export function withRequestOverrides(settings: GatewaySettings, headers: Headers
   };
   const firstTokenTimeoutMs = override("x-junction-first-token-timeout-ms", settings.firstTokenTimeoutMs);
   const idleTimeoutMs = override("x-junction-idle-timeout-ms", settings.idleTimeoutMs);
+  const attemptTimeoutMs = override("x-junction-attempt-timeout-ms", settings.attemptTimeoutMs);
   const totalTimeoutMs = override("x-junction-total-timeout-ms", settings.totalTimeoutMs);
   if (
     firstTokenTimeoutMs === settings.firstTokenTimeoutMs &&
     idleTimeoutMs === settings.idleTimeoutMs &&
+    attemptTimeoutMs === settings.attemptTimeoutMs &&
     totalTimeoutMs === settings.totalTimeoutMs
   ) {
     return settings;
   }
-  return { ...settings, firstTokenTimeoutMs, idleTimeoutMs, totalTimeoutMs };
+  return { ...settings, firstTokenTimeoutMs, idleTimeoutMs, attemptTimeoutMs, totalTimeoutMs };
 }
