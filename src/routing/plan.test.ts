@@ -54,7 +54,7 @@ function catalogOf(providers: ProviderEntry[], models: ModelEntry[]): Catalog {
     provider: (slug) => bySlug.get(slug),
     endpoints: (m) =>
       m.endpoints.map((e) => ({ model: m, endpoint: e, provider: bySlug.get(e.provider) as ProviderEntry })),
-  } as Catalog;
+  } as unknown as Catalog;
 }
 
 const providers = [
