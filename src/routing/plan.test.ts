@@ -363,7 +363,7 @@ describe("default order", () => {
     const expected = { cheap: (n * 16) / 21, mid: (n * 4) / 21, pricey: (n * 1) / 21 };
     let chiSquare = 0;
     for (const k of Object.keys(expected) as (keyof typeof expected)[])
-      chiSquare += (counts[k] - expected[k]) ** 2 / expected[k];
+      chiSquare += ((counts[k] ?? 0) - expected[k]) ** 2 / expected[k];
     // 2 degrees of freedom: p = 0.001 at 13.82.
     expect(chiSquare).toBeLessThan(13.82);
     expect(counts.pricey).toBeGreaterThan(0);
