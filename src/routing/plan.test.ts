@@ -48,13 +48,13 @@ function model(id: string, endpoints: EndpointEntry[], extra: Partial<ModelEntry
 function catalogOf(providers: ProviderEntry[], models: ModelEntry[]): Catalog {
   const bySlug = new Map(providers.map((p) => [p.slug, p]));
   const byId = new Map(models.map((m) => [m.id, m]));
-  return {
-    document: { providers, models },
-    model: (id) => byId.get(id),
-    provider: (slug) => bySlug.get(slug),
-    endpoints: (m) =>
+  const catalog: Pick<Catalog, "model" | "provider" | "endpoints"> = {
+    model: (id: string) => byId.get(id),
+    provider: (slug: string) => bySlug.get(slug),
+    endpoints: (m: ModelEntry): ResolvedEndpoint[] =>
       m.endpoints.map((e) => ({ model: m, endpoint: e, provider: bySlug.get(e.provider) as ProviderEntry })),
-  } as unknown as Catalog;
+  };
+  return catalog as Catalog;
 }
 
 const providers = [
