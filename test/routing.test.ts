@@ -1,6 +1,7 @@
 /** Routing and failover through the Worker against the mock upstream (several OpenAI-family providers). */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { providerSetting } from "../src/env";
 import { call, chat, chunksOf, readSse, user } from "./helpers";
 
 const LLAMA = "meta-llama/llama-3.3-70b-instruct";
@@ -12,7 +13,7 @@ const newTag = () => `routing-${Date.now()}-${++tagCounter}`;
 
 /** Requests the mock upstream saw for `tag`, per provider. */
 async function callsFor(tag: string): Promise<Record<string, { requests: number; aborted: number }>> {
-  const origin = new URL(env.OPENAI_BASE_URL as string).origin;
+  const origin = new URL(providerSetting(env, "openai", "BASE_URL") as string).origin;
   const res = await fetch(`${origin}/__calls/${encodeURIComponent(tag)}`);
   return (await res.json()) as Record<string, { requests: number; aborted: number }>;
 }
@@ -278,5 +279,36 @@ describe("cancellation", () => {
       aborted = (await callsFor(tag)).groq?.aborted ?? 0;
     }
     expect(aborted).toBe(1);
+  });
+});
+
+describe("explainability", () => {
+  it("X-Junction-Explain: true adds the plan, the attempts and the exclusions", async () => {
+    const res = await call("/api/v1/chat/completions", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${(await import("./constants")).TEST_DEMO_KEY}`,
+        "content-type": "application/json",
+        "x-junction-explain": "true",
+      },
+      body: JSON.stringify({
+        model: LLAMA,
+        messages: user("hi"),
+        provider: { order: ["groq", "together"], ignore: ["fireworks"] },
+        mock: byProvider({ groq: { status: 500 } }),
+      }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.route.strategy).toBe("order+weighted-price");
+    expect(body.route.planned.slice(0, 2)).toEqual([`${LLAMA}@groq`, `${LLAMA}@together`]);
+    expect(body.route.attempts.map((a: any) => [a.provider, a.code])).toEqual([
+      ["groq", "provider_unavailable"],
+      ["together", "ok"],
+    ]);
+    expect(body.route.excluded).toContainEqual({
+      model: LLAMA,
+      provider: "fireworks",
+      reason: "in provider.ignore",
+    });
   });
 });

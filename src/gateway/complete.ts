@@ -4,7 +4,7 @@ import { malformedFailure } from "../providers/failure";
 import type { CanonicalCompletion } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
 import { tryInOrder } from "./attempts";
-import { type ChatContext, routeHeader, serverTiming } from "./context";
+import { type ChatContext, routeExplanation, routeHeader, serverTiming } from "./context";
 import { openAttempt, withTimeout } from "./upstream";
 import { priceUsage } from "./usage";
 
@@ -54,6 +54,7 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
     system_fingerprint: completion.system_fingerprint,
     choices: completion.choices,
     usage: rendered,
+    ...(ctx.explain && { route: routeExplanation(ctx, tried) }),
   };
   ctx.waitUntil(
     Promise.resolve(

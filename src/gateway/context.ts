@@ -2,6 +2,7 @@ import type { ResolvedEndpoint } from "../catalog/types";
 import type { Env } from "../env";
 import { JunctionError } from "../errors";
 import type { UpstreamFailure } from "../providers/types";
+import type { Exclusion } from "../routing/plan";
 import type { ChatRequest } from "../schema/chat";
 import type { AttemptRecord, GenerationSink } from "./generation";
 import type { GatewaySettings } from "./settings";
@@ -13,6 +14,8 @@ export interface ChatContext {
   attempts: ResolvedEndpoint[];
   /** How routing ordered the attempts (for the `Junction-Route` header). */
   strategy: string;
+  /** Set when the client sent `X-Junction-Explain: true`: what was left out of the plan and why. */
+  explain?: { excluded: Exclusion[] } | undefined;
   clientSignal: AbortSignal;
   settings: GatewaySettings;
   /** `Date.now()` when the request arrived. */
@@ -65,4 +68,18 @@ export function serverTiming(totalMs: number, upstreamMs: number): string {
 /** `Junction-Route`: which endpoint served, which attempt it was, and how the order was chosen. */
 export function routeHeader(ctx: ChatContext, resolved: ResolvedEndpoint, attemptNumber: number): string {
   return `${resolved.provider.slug}/${resolved.endpoint.provider_model_id}; model=${resolved.model.id}; attempt=${attemptNumber}/${ctx.attempts.length}; strategy=${ctx.strategy}`;
+}
+
+/**
+ * The opt-in `route` block (`X-Junction-Explain: true`): every planned endpoint in order, what
+ * happened on each attempt, and what was excluded and why.
+ */
+export function routeExplanation(ctx: ChatContext, tried: AttemptRecord[]) {
+  if (!ctx.explain) return undefined;
+  return {
+    strategy: ctx.strategy,
+    planned: ctx.attempts.map((r) => `${r.model.id}@${r.provider.slug}`),
+    attempts: tried,
+    excluded: ctx.explain.excluded,
+  };
 }

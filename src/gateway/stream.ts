@@ -10,7 +10,7 @@ import { malformedFailure, networkFailure } from "../providers/failure";
 import type { CanonicalChunk, FinishReason, StreamTranslator, UpstreamFailure } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
 import { type AttemptOutcome, tryInOrder } from "./attempts";
-import { type ChatContext, routeHeader, serverTiming } from "./context";
+import { type ChatContext, routeExplanation, routeHeader, serverTiming } from "./context";
 import type { AttemptRecord } from "./generation";
 import { SseSource } from "./sse-source";
 import { openAttempt, TimeoutError } from "./upstream";
@@ -87,7 +87,7 @@ async function openStream(ctx: ChatContext, resolved: ResolvedEndpoint): Promise
   if (!opened.ok) return opened;
   const body = opened.response.body;
   if (body === null) return { ok: false, failure: malformedFailure("upstream stream has no body") };
-  const source = new SseSource(body);
+  const source = new SseSource(body, opened.adapter.createStreamDecoder?.());
   const translator = opened.adapter.createStreamTranslator();
   const pending: CanonicalChunk[] = [];
   let failure: UpstreamFailure | undefined;
@@ -222,7 +222,8 @@ class ChunkPump {
   ): void {
     const { usage, estimated } = this.usage();
     const { cost, rendered } = priceUsage(this.started.resolved.endpoint.pricing, usage);
-    controller.enqueue(this.frame({ choices: [], usage: rendered }));
+    const route = routeExplanation(this.ctx, this.started.tried);
+    controller.enqueue(this.frame({ choices: [], usage: rendered, ...(route && { route }) }));
     if (failure) {
       this.finishReason = "error";
       controller.enqueue(

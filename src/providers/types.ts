@@ -65,9 +65,27 @@ export interface UpstreamFailure {
   raw?: unknown;
 }
 
+/** One upstream event: a server-sent event, or a frame of another framing turned into the same shape. */
+export interface StreamEvent {
+  event?: string | undefined;
+  data: string;
+}
+
+/**
+ * Turns a stream body that is not server-sent events (e.g. AWS's binary event stream) into
+ * events, incrementally: bytes arrive in arbitrary pieces. Throws `MalformedUpstreamError` on a
+ * corrupt frame.
+ */
+export interface StreamDecoder {
+  /** The events completed by these bytes (possibly none). */
+  push(bytes: Uint8Array): StreamEvent[];
+  /** The body ended: the last events, or a throw if it ended inside a frame. */
+  end(): StreamEvent[];
+}
+
 export interface StreamTranslator {
   /** One upstream server-sent event in; zero or more OpenAI chunks out. Throws on a malformed event. */
-  push(event: { event?: string | undefined; data: string }): CanonicalChunk[];
+  push(event: StreamEvent): CanonicalChunk[];
   /** Usage reported by the upstream so far. */
   readonly usage: NormalizedUsage | undefined;
   /** Set when the upstream ended the stream with an error event. */
@@ -82,6 +100,8 @@ export interface ProviderAdapter {
   /** Maps a parsed JSON body; throws `MalformedUpstreamError` when it is not a completion. */
   mapResponse(body: unknown): CanonicalCompletion;
   createStreamTranslator(): StreamTranslator;
+  /** For stream bodies that are not server-sent events; absent: the body is parsed as SSE. */
+  createStreamDecoder?: () => StreamDecoder;
   mapError(status: number, body: string, headers: Headers): UpstreamFailure;
   /**
    * Sends the built request somewhere other than `fetch`: the demo provider answers inside the

@@ -13,14 +13,14 @@ import { completeStream } from "../gateway/stream";
 import { adapterFor } from "../providers/registry";
 import { callerLocation } from "../routing/geo";
 import { endpointKey } from "../routing/health";
-import { noEndpointError, plan } from "../routing/plan";
+import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
 import { readJsonBody, validate } from "./body";
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const startedAt = Date.now();
   const request = validate(chatRequest, await readJsonBody(c.req.raw));
-  const catalog = await loadCatalog(c.env);
+  const catalog = await loadCatalog(c.env, requestedModels(request));
   const { attempts, excluded, strategy } = plan({
     request,
     catalog,
@@ -37,6 +37,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     request,
     attempts,
     strategy,
+    explain: c.req.header("x-junction-explain") === "true" ? { excluded } : undefined,
     clientSignal: c.req.raw.signal,
     settings: withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers),
     startedAt,
