@@ -63,6 +63,7 @@ export const bundledCatalog: CatalogDocument = {
       slug: "google-vertex",
       name: "Google Vertex",
       api: "gemini",
+      gemini_variant: "vertex",
       base_url:
         "https://aiplatform.googleapis.com/v1/projects/YOUR-PROJECT/locations/global/publishers/google",
       regions: [{ id: "us-central1", lat: 41.26, lon: -95.86 }],
@@ -336,6 +337,8 @@ export const bundledCatalog: CatalogDocument = {
         {
           provider: "google-vertex",
           provider_model_id: "claude-sonnet-4-5@20250929",
+          // Vertex serves Claude through Anthropic's API (rawPredict), not generateContent.
+          api: "anthropic",
           context_length: 200000,
           max_completion_tokens: 64000,
           quantization: null,

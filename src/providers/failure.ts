@@ -2,7 +2,8 @@
 import type { ErrorType } from "../errors";
 import type { UpstreamFailure } from "./types";
 
-const CONTEXT_LENGTH = /context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long/i;
+const CONTEXT_LENGTH =
+  /context[ _-]?(length|window|limit)|maximum context|too many tokens|prompt is too long|exceeds the maximum number of tokens/i;
 
 export function parseRetryAfter(headers: Headers): number | undefined {
   const value = headers.get("retry-after");

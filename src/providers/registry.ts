@@ -1,5 +1,7 @@
 import type { ApiFamily } from "../catalog/types";
+import { anthropicAdapter } from "./anthropic";
 import { demoAdapter } from "./demo";
+import { geminiAdapter } from "./gemini";
 import { openAIAdapter } from "./openai";
 import type { ProviderAdapter } from "./types";
 
@@ -7,6 +9,8 @@ import type { ProviderAdapter } from "./types";
 const adapters: Partial<Record<ApiFamily, ProviderAdapter>> = {
   openai: openAIAdapter,
   demo: demoAdapter,
+  anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
 };
 
 export function adapterFor(family: ApiFamily): ProviderAdapter | undefined {

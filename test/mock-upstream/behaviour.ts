@@ -49,6 +49,8 @@ export interface MockBehaviour {
   no_done?: boolean;
   /** Streams: omit the event carrying the stop reason. */
   no_finish?: boolean;
+  /** Gemini: refuse the prompt itself (`promptFeedback.blockReason`, e.g. SAFETY), with no candidates. */
+  prompt_block_reason?: string;
   /**
    * Names this request's family of calls: the server counts requests (and those cut short by the
    * client) per tag and provider, readable at `GET /__calls/<tag>`.

@@ -10,7 +10,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { anthropicRoutes } from "./anthropic";
 import { behaviourFor, type MockBehaviour, sleep } from "./behaviour";
+import { geminiRoutes } from "./gemini";
 import { openAIRoutes } from "./openai";
 
 export interface MockRequest {
@@ -34,7 +36,7 @@ export interface MockRoute {
   handle(request: MockRequest): Promise<void>;
 }
 
-const routes: MockRoute[] = [...openAIRoutes];
+const routes: MockRoute[] = [...openAIRoutes, ...anthropicRoutes, ...geminiRoutes];
 
 interface CallCount {
   requests: number;
