@@ -1,0 +1,116 @@
+/**
+ * CPU microbenchmarks of Junction's pipeline (tinybench), bundled by bench/cpu/run.ts and run in a
+ * Node child process. Prints one JSON line: every task's per-call time in microseconds.
+ * Arguments: `--time=<ms per task>` and `--only=<comma-separated task prefixes>`.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { Bench } from "tinybench";
+import { z } from "zod";
+import { OpenAIStreamTranslator } from "../../../src/providers/openai/stream";
+import { chatRequestJson } from "../../lib/requests";
+import { DEFAULT_PROFILE, jsonAnswer, streamWrites } from "../../mock/wire";
+import { getCatalog, mapAnswer, parse, planAttempts, translate, wholePipeline } from "./pipeline";
+import { installUpstream, routeOnce } from "./route";
+
+// As in src/index.ts: Workers forbid code generation, so zod runs without its JIT there; here too.
+z.config({ jitless: true });
+
+interface TaskFigures {
+  name: string;
+  meanUs: number;
+  p50Us: number;
+  p99Us: number;
+  rmePercent: number;
+  samples: number;
+}
+
+const args = new Map(
+  (globalThis as unknown as { process: { argv: string[] } }).process.argv
+    .slice(2)
+    .map((a) => a.replace(/^--/, "").split("=") as [string, string]),
+);
+const timeMs = Number(args.get("time") ?? "500");
+const only = args.get("only")?.split(",");
+
+const catalog = await getCatalog();
+const small = chatRequestJson({ bytes: 2_048 });
+const large = chatRequestJson({ bytes: 102_400 });
+const smallStream = chatRequestJson({ bytes: 2_048, stream: true });
+const answer = jsonAnswer(DEFAULT_PROFILE);
+const writes64 = streamWrites({ ...DEFAULT_PROFILE, tokens: 64 });
+const writes1 = streamWrites({ ...DEFAULT_PROFILE, tokens: 1 });
+const smallRequest = parse(small);
+const largeRequest = parse(large);
+const [resolved] = planAttempts(smallRequest, catalog);
+if (!resolved) throw new Error("no endpoint for the bench model");
+
+/** A mid-stream content chunk exactly as the upstream sends it. */
+const contentEvent = (writes64[10] as string).slice("data: ".length).trimEnd();
+const contentBytes = new TextEncoder().encode(writes64[10] as string);
+
+let sink = 0;
+const bench = new Bench({ time: timeMs, warmup: true, warmupTime: Math.min(250, timeMs) });
+const task = (name: string, fn: () => unknown) => {
+  if (!only || only.some((prefix) => name.startsWith(prefix))) bench.add(name, fn);
+};
+
+task("parse 2KB", () => parse(small));
+task("plan 2KB", () => planAttempts(smallRequest, catalog));
+task("translate 2KB", () => translate(smallRequest, resolved));
+task("map answer", () => mapAnswer(answer, resolved, "gen-bench"));
+task("pipeline 2KB", () => wholePipeline(small, answer, catalog));
+task("parse 100KB", () => parse(large));
+task("plan 100KB", () => planAttempts(largeRequest, catalog));
+task("translate 100KB", () => translate(largeRequest, resolved));
+task("pipeline 100KB", () => wholePipeline(large, answer, catalog));
+
+const translator = new OpenAIStreamTranslator();
+task("chunk translate", () => translator.push({ data: contentEvent }));
+
+// What `SseSource.next` does per network read, then the translation: decode, parse SSE, push.
+const decoder = new TextDecoder();
+let parsed: EventSourceMessage[] = [];
+const sseParser = createParser({ onEvent: (event) => parsed.push(event) });
+task("chunk decode+parse+translate", () => {
+  sseParser.feed(decoder.decode(contentBytes, { stream: true }));
+  for (const event of parsed) sink += translator.push(event).length;
+  parsed = [];
+});
+
+task("route json 2KB", async () => {
+  installUpstream({ json: answer });
+  sink += await routeOnce(small);
+});
+task("route stream 2KB x64", async () => {
+  installUpstream({ writes: writes64 });
+  sink += await routeOnce(smallStream);
+});
+task("route stream 2KB x1", async () => {
+  installUpstream({ writes: writes1 });
+  sink += await routeOnce(smallStream);
+});
+
+await bench.run();
+
+const tasks: TaskFigures[] = [];
+for (const t of bench.tasks) {
+  const result = t.result;
+  if (result.state !== "completed") throw new Error(`task ${t.name} did not complete: ${result.state}`);
+  tasks.push({
+    name: t.name,
+    meanUs: result.latency.mean * 1000,
+    p50Us: result.latency.p50 * 1000,
+    p99Us: result.latency.p99 * 1000,
+    rmePercent: result.latency.rme,
+    samples: result.latency.samplesCount,
+  });
+}
+console.log(
+  JSON.stringify({
+    tasks,
+    requestBytes: { small: small.length, large: large.length },
+    answerBytes: answer.length,
+    chunkBytes: contentBytes.length,
+    sink: sink > 0,
+  }),
+);
