@@ -29,6 +29,10 @@ export interface Env {
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
   /** A Retry-After at most this many milliseconds is waited out, retrying the same endpoint once (default 2000). */
   RETRY_AFTER_WAIT_MAX_MS?: string;
+  /** Days a key's ledger keeps generation rows (default 30). */
+  LEDGER_RETENTION_DAYS?: string;
+  /** Most generation rows a key's ledger keeps (default 100000). */
+  LEDGER_MAX_ROWS?: string;
   /** Milliseconds before a waiting stream sends its first keep-alive comment (default 1000). */
   STREAM_KEEPALIVE_MS?: string;
 }

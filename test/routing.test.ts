@@ -164,6 +164,7 @@ describe("fallback models and provider preferences", () => {
       model: "openai/gpt-4.1",
       models: [LLAMA],
       messages: user("hi"),
+      provider: { only: ["openai", ...OPENAI_FAMILY] },
       mock: {
         by_provider: {
           openai: { status: 503 },
@@ -207,7 +208,7 @@ describe("fallback models and provider preferences", () => {
     const ignore = await chat({
       model: LLAMA,
       messages: user("hi"),
-      provider: { ignore: ["groq", "together", "deepinfra", "workers-ai"] },
+      provider: { only: OPENAI_FAMILY, ignore: ["groq", "together", "deepinfra"] },
       mock: byProvider({}),
     });
     expect(content(await ignore.json())).toBe("from fireworks");

@@ -4,10 +4,13 @@ import { TEST_UPSTREAM_KEY } from "./constants";
 import { chat, chunksOf, readSse, user } from "./helpers";
 
 const MODEL = "openai/gpt-4o-mini";
+/** MODEL is also served by Azure; these tests are about the OpenAI endpoint alone. */
+const OPENAI_ONLY = { provider: { only: ["openai"] } };
 
 describe("OpenAI-compatible upstream", () => {
   it("forwards the request with the provider model id, the provider key, unknown fields kept and router fields removed", async () => {
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       messages: user("echo"),
       temperature: 0.3,
@@ -35,7 +38,13 @@ describe("OpenAI-compatible upstream", () => {
   });
 
   it("asks a streaming upstream for usage even when the client did not", async () => {
-    const res = await chat({ model: MODEL, stream: true, messages: user("echo"), mock: { echo: true } });
+    const res = await chat({
+      ...OPENAI_ONLY,
+      model: MODEL,
+      stream: true,
+      messages: user("echo"),
+      mock: { echo: true },
+    });
     const text = chunksOf(await readSse(res))
       .flatMap((c: any) => c.choices.map((ch: any) => ch.delta.content ?? ""))
       .join("");
@@ -46,6 +55,7 @@ describe("OpenAI-compatible upstream", () => {
 
   it("prices usage from the catalog, cached tokens at the cache-read price", async () => {
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       messages: user("hi"),
       mock: {
@@ -66,13 +76,15 @@ describe("OpenAI-compatible upstream", () => {
       { name: "b", arguments: '{"z":true}' },
     ];
     const json = (await (
-      await chat({ model: MODEL, messages: user("t"), mock: { tool_calls } })
+      await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("t"), mock: { tool_calls } })
     ).json()) as any;
     expect(json.choices[0].finish_reason).toBe("tool_calls");
     expect(json.choices[0].message.tool_calls.map((t: any) => t.function.name)).toEqual(["a", "b"]);
 
     const chunks = chunksOf(
-      await readSse(await chat({ model: MODEL, stream: true, messages: user("t"), mock: { tool_calls } })),
+      await readSse(
+        await chat({ ...OPENAI_ONLY, model: MODEL, stream: true, messages: user("t"), mock: { tool_calls } }),
+      ),
     ) as any[];
     const args: Record<number, string> = {};
     for (const c of chunks)
@@ -85,7 +97,12 @@ describe("OpenAI-compatible upstream", () => {
 
   it("estimates usage when the upstream reports none, streamed or not", async () => {
     const json = (await (
-      await chat({ model: MODEL, messages: user("hi"), mock: { no_usage: true, content: "one two three" } })
+      await chat({
+        ...OPENAI_ONLY,
+        model: MODEL,
+        messages: user("hi"),
+        mock: { no_usage: true, content: "one two three" },
+      })
     ).json()) as any;
     expect(json.usage.completion_tokens).toBe(3);
     expect(json.usage.prompt_tokens).toBeGreaterThan(0);
@@ -107,7 +124,7 @@ describe("OpenAI-compatible upstream", () => {
 
 describe("upstream faults before the first byte", () => {
   it("500 → 502 with the provider name and the upstream's raw error", async () => {
-    const res = await chat({ model: MODEL, messages: user("x"), mock: { status: 500 } });
+    const res = await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("x"), mock: { status: 500 } });
     expect(res.status).toBe(502);
     const body = (await res.json()) as any;
     expect(body.error.code).toBe(502);
@@ -123,7 +140,7 @@ describe("upstream faults before the first byte", () => {
 
   it("503 and 529 → 503 provider_overloaded with Retry-After", async () => {
     for (const status of [503, 529]) {
-      const res = await chat({ model: MODEL, messages: user("x"), mock: { status } });
+      const res = await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("x"), mock: { status } });
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBeTruthy();
       expect(((await res.json()) as any).error.metadata.error_type).toBe("provider_overloaded");
@@ -131,7 +148,12 @@ describe("upstream faults before the first byte", () => {
   });
 
   it("429 keeps the upstream's Retry-After", async () => {
-    const res = await chat({ model: MODEL, messages: user("x"), mock: { status: 429, retry_after: "7" } });
+    const res = await chat({
+      ...OPENAI_ONLY,
+      model: MODEL,
+      messages: user("x"),
+      mock: { status: 429, retry_after: "7" },
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("7");
     expect(((await res.json()) as any).error.metadata.error_type).toBe("rate_limit_exceeded");
@@ -139,6 +161,7 @@ describe("upstream faults before the first byte", () => {
 
   it("an upstream 400 that is the caller's fault is returned as 400, not retried", async () => {
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       messages: user("x"),
       mock: {
@@ -154,6 +177,7 @@ describe("upstream faults before the first byte", () => {
 
   it("never leaks the provider key echoed in an upstream error", async () => {
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       messages: user("x"),
       mock: {
@@ -168,13 +192,13 @@ describe("upstream faults before the first byte", () => {
   });
 
   it("a slow upstream times out → 504", async () => {
-    const res = await chat({ model: MODEL, messages: user("x"), mock: { delay_ms: 5000 } });
+    const res = await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("x"), mock: { delay_ms: 5000 } });
     expect(res.status).toBe(504);
     expect(((await res.json()) as any).error.metadata.error_type).toBe("timeout");
   });
 
   it("a malformed JSON answer → 502", async () => {
-    const res = await chat({ model: MODEL, messages: user("x"), mock: { malformed: true } });
+    const res = await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("x"), mock: { malformed: true } });
     expect(res.status).toBe(502);
   });
 
@@ -182,6 +206,7 @@ describe("upstream faults before the first byte", () => {
     // The first-token timeout (1.5 s) is longer than the keep-alive delay (0.4 s), so the client
     // was already committed to with keep-alives and learns of the timeout from an error chunk.
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       stream: true,
       messages: user("x"),
@@ -199,7 +224,13 @@ describe("upstream faults before the first byte", () => {
   });
 
   it("sends keep-alive comments while waiting, then the answer", async () => {
-    const res = await chat({ model: MODEL, stream: true, messages: user("x"), mock: { delay_ms: 900 } });
+    const res = await chat({
+      ...OPENAI_ONLY,
+      model: MODEL,
+      stream: true,
+      messages: user("x"),
+      mock: { delay_ms: 900 },
+    });
     expect(res.status).toBe(200);
     const events = await readSse(res);
     expect(events[0]).toEqual({ comment: "JUNCTION PROCESSING" });
@@ -208,6 +239,7 @@ describe("upstream faults before the first byte", () => {
 
   it("a failure after keep-alives were sent is reported in the stream", async () => {
     const res = await chat({
+      ...OPENAI_ONLY,
       model: MODEL,
       stream: true,
       messages: user("x"),
@@ -233,6 +265,7 @@ describe("upstream faults after the first byte end the stream with an error chun
   for (const [name, mock] of Object.entries(cases)) {
     it(name, async () => {
       const res = await chat({
+        ...OPENAI_ONLY,
         model: MODEL,
         stream: true,
         messages: user("x"),
@@ -256,11 +289,19 @@ describe("upstream faults after the first byte end the stream with an error chun
 
 describe("mock directives in message text (how tests steer non-OpenAI families)", () => {
   it("a general directive applies to every provider, a scoped one only to its provider", async () => {
-    const general = await chat({ model: MODEL, messages: user("hi [[mock status=503]]") });
+    const general = await chat({ ...OPENAI_ONLY, model: MODEL, messages: user("hi [[mock status=503]]") });
     expect(general.status).toBe(503);
-    const other = await chat({ model: MODEL, messages: user("hi [[mock@anthropic status=503]]") });
+    const other = await chat({
+      ...OPENAI_ONLY,
+      model: MODEL,
+      messages: user("hi [[mock@anthropic status=503]]"),
+    });
     expect(other.status).toBe(200);
-    const scoped = await chat({ model: MODEL, messages: user("hi [[mock@openai content=Scoped%20reply]]") });
+    const scoped = await chat({
+      ...OPENAI_ONLY,
+      model: MODEL,
+      messages: user("hi [[mock@openai content=Scoped%20reply]]"),
+    });
     expect(((await scoped.json()) as any).choices[0].message.content).toBe("Scoped reply");
   });
 });

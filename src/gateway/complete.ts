@@ -1,5 +1,6 @@
 /** Non-streaming chat: try each planned endpoint until one answers, then map and account it. */
 import type { NormalizedUsage } from "../catalog/cost";
+import { attoToNanos } from "../limits/money";
 import { malformedFailure } from "../providers/failure";
 import type { CanonicalCompletion } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
@@ -56,29 +57,26 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
     usage: rendered,
     ...(ctx.explain && { route: routeExplanation(ctx, tried) }),
   };
-  ctx.waitUntil(
-    Promise.resolve(
-      ctx.sink({
-        id: ctx.generationId,
-        created_at: ctx.startedAt,
-        model: resolved.model.id,
-        provider: resolved.provider.slug,
-        provider_model_id: resolved.endpoint.provider_model_id,
-        streamed: false,
-        cancelled: false,
-        finish_reason: first?.finish_reason ?? null,
-        native_finish_reason: first?.native_finish_reason ?? null,
-        usage,
-        usage_estimated: completion.usage === undefined,
-        cost: cost.total,
-        latency_ms: answeredAt - ctx.startedAt,
-        generation_time_ms: answeredAt - ctx.startedAt,
-        attempts: tried,
-        user: ctx.request.user ?? null,
-        session_id: ctx.request.session_id ?? null,
-      }),
-    ),
-  );
+  ctx.sink({
+    id: ctx.generationId,
+    created_at: ctx.startedAt,
+    model: resolved.model.id,
+    provider: resolved.provider.slug,
+    provider_model_id: resolved.endpoint.provider_model_id,
+    streamed: false,
+    cancelled: false,
+    finish_reason: first?.finish_reason ?? null,
+    native_finish_reason: first?.native_finish_reason ?? null,
+    usage,
+    usage_estimated: completion.usage === undefined,
+    cost: cost.total,
+    cost_nanos: attoToNanos(cost.totalAtto),
+    latency_ms: answeredAt - ctx.startedAt,
+    generation_time_ms: answeredAt - ctx.startedAt,
+    attempts: tried,
+    user: ctx.request.user ?? null,
+    session_id: ctx.request.session_id ?? null,
+  });
   return new Response(JSON.stringify(body), {
     headers: {
       "content-type": "application/json",

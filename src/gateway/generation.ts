@@ -27,7 +27,10 @@ export interface GenerationRecord {
   usage: NormalizedUsage;
   /** True when the upstream reported no usage and Junction estimated it. */
   usage_estimated: boolean;
+  /** USD */
   cost: number;
+  /** The same cost, exact, in integer nano-dollars (what the ledger sums). */
+  cost_nanos: number;
   /** Time from request to first byte from the upstream that served it. */
   latency_ms: number;
   /** Time from request to the end of the generation. */
@@ -37,5 +40,9 @@ export interface GenerationRecord {
   session_id: string | null;
 }
 
-/** Receives each finished generation; called from `ctx.waitUntil`, never on the response path. */
-export type GenerationSink = (record: GenerationRecord) => Promise<void> | void;
+/**
+ * Called exactly once per admitted request when it ends: with the generation it served, or with
+ * null when it served none (every attempt failed, or the client left first). It must not block:
+ * accounting runs in `waitUntil`.
+ */
+export type GenerationSink = (record: GenerationRecord | null) => void;

@@ -3,9 +3,10 @@
  * committed to (or earlier, with keep-alive comments, when the wait is long), so failover costs
  * the client nothing. After that, each upstream event is translated and forwarded as it arrives.
  */
-import type { NormalizedUsage } from "../catalog/cost";
+import type { CostBreakdown, NormalizedUsage } from "../catalog/cost";
 import type { ResolvedEndpoint } from "../catalog/types";
 import type { JunctionError } from "../errors";
+import { attoToNanos } from "../limits/money";
 import { malformedFailure, networkFailure } from "../providers/failure";
 import type { CanonicalChunk, FinishReason, StreamTranslator, UpstreamFailure } from "../providers/types";
 import { countTokens, estimatePromptTokens } from "../tokens";
@@ -240,7 +241,7 @@ class ChunkPump {
       controller.enqueue(DONE);
     }
     controller.close();
-    this.settle(usage, estimated, cost.total, false);
+    this.settle(usage, estimated, cost, false);
   }
 
   /** The client went away: stop the upstream and bill what was delivered. */
@@ -249,37 +250,34 @@ class ChunkPump {
     this.started.abort.abort();
     const { usage, estimated } = this.usage();
     const { cost } = priceUsage(this.started.resolved.endpoint.pricing, usage);
-    this.settle(usage, estimated, cost.total, true);
+    this.settle(usage, estimated, cost, true);
   }
 
-  private settle(usage: NormalizedUsage, estimated: boolean, cost: number, cancelled: boolean): void {
+  private settle(usage: NormalizedUsage, estimated: boolean, cost: CostBreakdown, cancelled: boolean): void {
     if (this.settled) return;
     this.settled = true;
     const { resolved, firstTokenAt, tried } = this.started;
     const now = Date.now();
-    this.ctx.waitUntil(
-      Promise.resolve(
-        this.ctx.sink({
-          id: this.ctx.generationId,
-          created_at: this.ctx.startedAt,
-          model: resolved.model.id,
-          provider: resolved.provider.slug,
-          provider_model_id: resolved.endpoint.provider_model_id,
-          streamed: true,
-          cancelled,
-          finish_reason: this.finishReason,
-          native_finish_reason: this.nativeFinishReason,
-          usage,
-          usage_estimated: estimated,
-          cost,
-          latency_ms: firstTokenAt - this.ctx.startedAt,
-          generation_time_ms: now - this.ctx.startedAt,
-          attempts: tried,
-          user: this.ctx.request.user ?? null,
-          session_id: this.ctx.request.session_id ?? null,
-        }),
-      ),
-    );
+    this.ctx.sink({
+      id: this.ctx.generationId,
+      created_at: this.ctx.startedAt,
+      model: resolved.model.id,
+      provider: resolved.provider.slug,
+      provider_model_id: resolved.endpoint.provider_model_id,
+      streamed: true,
+      cancelled,
+      finish_reason: this.finishReason,
+      native_finish_reason: this.nativeFinishReason,
+      usage,
+      usage_estimated: estimated,
+      cost: cost.total,
+      cost_nanos: attoToNanos(cost.totalAtto),
+      latency_ms: firstTokenAt - this.ctx.startedAt,
+      generation_time_ms: now - this.ctx.startedAt,
+      attempts: tried,
+      user: this.ctx.request.user ?? null,
+      session_id: this.ctx.request.session_id ?? null,
+    });
   }
 }
 
@@ -324,6 +322,7 @@ export async function completeStream(ctx: ChatContext): Promise<Response> {
             };
             controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
             controller.close();
+            ctx.sink(null);
             return;
           }
           pump = new ChunkPump(ctx, outcome);
@@ -336,6 +335,7 @@ export async function completeStream(ctx: ChatContext): Promise<Response> {
         else
           starting.then((outcome) => {
             if (outcome.kind === "started") new ChunkPump(ctx, outcome).cancel();
+            else ctx.sink(null);
           });
       },
     },

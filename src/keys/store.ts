@@ -22,6 +22,12 @@ export interface ApiKeyRecord {
   limit: number | null;
   limit_reset: LimitReset | null;
   include_byok_in_limit: boolean;
+  /** Rate and concurrency limits; absent or null: none. Enforced by the key's KeyGuard. */
+  requests_per_minute?: number | null;
+  tokens_per_minute?: number | null;
+  concurrency?: number | null;
+  /** When true, an exhausted credit limit blocks free models too. */
+  limit_free_models?: boolean;
   created_at: string;
   updated_at: string | null;
   expires_at: string | null;

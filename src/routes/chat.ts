@@ -10,11 +10,14 @@ import type { ChatContext } from "../gateway/context";
 import { generationId } from "../gateway/ids";
 import { gatewaySettings, withRequestOverrides } from "../gateway/settings";
 import { completeStream } from "../gateway/stream";
+import { admit } from "../limits/admission";
+import { demandFor } from "../limits/demand";
 import { adapterFor } from "../providers/registry";
 import { callerLocation } from "../routing/geo";
 import { endpointKey } from "../routing/health";
 import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
+import { estimatePromptTokens } from "../tokens";
 import { readJsonBody, validate } from "./body";
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
@@ -32,6 +35,17 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     random: Math.random,
   });
   if (attempts.length === 0) throw noEndpointError(request, excluded);
+  const key = c.var.apiKey;
+  const id = generationId(startedAt, key.hash);
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const ticket = await admit({
+    env: c.env,
+    key,
+    demand: demandFor(request, attempts, estimatePromptTokens(request)),
+    requestId: id,
+    waitUntil,
+  });
+  const sink = generationSink(ticket);
   const ctx: ChatContext = {
     env: c.env,
     request,
@@ -41,9 +55,17 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     clientSignal: c.req.raw.signal,
     settings: withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers),
     startedAt,
-    generationId: generationId(startedAt),
-    sink: generationSink(c.env),
-    waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise),
+    generationId: id,
+    sink,
+    waitUntil,
   };
-  return request.stream ? completeStream(ctx) : completeJson(ctx);
+  try {
+    const response = await (request.stream ? completeStream(ctx) : completeJson(ctx));
+    // A stream that failed before committing answers with an error status and served nothing.
+    if (!response.ok) sink(null);
+    return response;
+  } catch (error) {
+    sink(null);
+    throw error;
+  }
 }
