@@ -1,5 +1,6 @@
 import type { ApiFamily } from "../catalog/types";
 import { anthropicAdapter } from "./anthropic";
+import { bedrockAdapter } from "./bedrock";
 import { demoAdapter } from "./demo";
 import { geminiAdapter } from "./gemini";
 import { openAIAdapter } from "./openai";
@@ -11,6 +12,7 @@ const adapters: Partial<Record<ApiFamily, ProviderAdapter>> = {
   demo: demoAdapter,
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
+  bedrock: bedrockAdapter,
 };
 
 export function adapterFor(family: ApiFamily): ProviderAdapter | undefined {

@@ -5,7 +5,7 @@
  * - the body field `mock` (OpenAI family): a `MockBehaviour`, or `{ "by_provider": { slug: MockBehaviour } }`;
  * - a directive anywhere in the message text (every family): `[[mock status=500 retry_after=7]]`
  *   for all providers, `[[mock@anthropic stall_after_chunks=2]]` for one. Values are numbers,
- *   `true`/`false`, or URL-encoded strings (`content=Hello%20world`); `tool_calls` is URL-encoded JSON.
+ *   `true`/`false`, or URL-encoded strings (`content=Hello%20world`); `tool_calls` and `usage` are URL-encoded JSON.
  *
  * Provider-specific settings override general ones.
  */
@@ -49,6 +49,8 @@ export interface MockBehaviour {
   no_done?: boolean;
   /** Streams: omit the event carrying the stop reason. */
   no_finish?: boolean;
+  /** Azure: the deployment's content filter refuses the prompt (400 `content_filter`). */
+  content_filter?: boolean;
   /** Gemini: refuse the prompt itself (`promptFeedback.blockReason`, e.g. SAFETY), with no candidates. */
   prompt_block_reason?: string;
   /**
@@ -76,7 +78,8 @@ function parseDirectiveArgs(args: string): MockBehaviour {
     const eq = pair.indexOf("=");
     const key = pair.slice(0, eq);
     const value = parseValue(pair.slice(eq + 1));
-    out[key] = key === "tool_calls" && typeof value === "string" ? JSON.parse(value) : value;
+    out[key] =
+      (key === "tool_calls" || key === "usage") && typeof value === "string" ? JSON.parse(value) : value;
   }
   return out as MockBehaviour;
 }

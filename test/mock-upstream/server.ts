@@ -11,7 +11,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { anthropicRoutes } from "./anthropic";
+import { bedrockRoutes } from "./bedrock";
 import { behaviourFor, type MockBehaviour, sleep } from "./behaviour";
+import { cohereRoutes } from "./cohere";
 import { geminiRoutes } from "./gemini";
 import { openAIRoutes } from "./openai";
 
@@ -36,7 +38,13 @@ export interface MockRoute {
   handle(request: MockRequest): Promise<void>;
 }
 
-const routes: MockRoute[] = [...openAIRoutes, ...anthropicRoutes, ...geminiRoutes];
+const routes: MockRoute[] = [
+  ...openAIRoutes,
+  ...anthropicRoutes,
+  ...geminiRoutes,
+  ...bedrockRoutes,
+  ...cohereRoutes,
+];
 
 interface CallCount {
   requests: number;
