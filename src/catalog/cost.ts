@@ -3,7 +3,7 @@
  * and multiplied as BigInt; the only rounding is the final conversion of the exact total to a
  * JavaScript number. Buckets are disjoint, so their sum is the total.
  */
-import type { Pricing } from "./types";
+import type { Pricing } from "./types.ts";
 
 /** Token counts as every adapter reports them (OpenAI convention: details are subsets). */
 export interface NormalizedUsage {
@@ -18,13 +18,31 @@ export interface NormalizedUsage {
   images?: number;
 }
 
+/** The disjoint parts of a bill; their sum is the total. */
+export const COST_BUCKETS = [
+  "uncached_prompt",
+  "cache_read",
+  "cache_write",
+  "completion",
+  "reasoning",
+  "request",
+  "image",
+] as const;
+export type CostBucket = (typeof COST_BUCKETS)[number];
+
 export interface CostBreakdown {
   /** USD */
   total: number;
+  /** USD: uncached prompt + cache read + cache write + per-image fees */
   prompt: number;
+  /** USD: completion + reasoning */
   completion: number;
   /** exact total in attodollars, for ledgers that must sum without drift */
   totalAtto: bigint;
+  /** each bucket in exact attodollars */
+  bucketsAtto: Record<CostBucket, bigint>;
+  /** each bucket in USD */
+  buckets: Record<CostBucket, number>;
 }
 
 const SCALE = 18;
@@ -60,24 +78,47 @@ function price(pricing: Pricing, key: string): bigint | undefined {
 
 const toUsd = (atto: bigint) => Number(formatUsd(atto));
 
+/**
+ * Usage → cost. Token counts follow OpenAI's convention (cached and written tokens are part of
+ * `prompt_tokens`, reasoning tokens part of `completion_tokens`); they are split into disjoint
+ * buckets first, clamped so no token is billed twice, then each bucket is priced exactly.
+ * Missing prices fall back to the plain prompt/completion price (cache, reasoning) or zero (fees).
+ */
 export function computeCost(pricing: Pricing, usage: NormalizedUsage): CostBreakdown {
   const promptPrice = price(pricing, "prompt") ?? 0n;
   const completionPrice = price(pricing, "completion") ?? 0n;
-  const cached = Math.min(usage.cached_tokens, usage.prompt_tokens);
-  const written = Math.min(usage.cache_write_tokens, usage.prompt_tokens - cached);
-  const uncached = usage.prompt_tokens - cached - written;
-  const reasoningPrice = price(pricing, "internal_reasoning");
-  const reasoning =
-    reasoningPrice === undefined ? 0 : Math.min(usage.reasoning_tokens, usage.completion_tokens);
+  const promptTokens = clamp(usage.prompt_tokens, Number.MAX_SAFE_INTEGER);
+  const completionTokens = clamp(usage.completion_tokens, Number.MAX_SAFE_INTEGER);
+  const cached = clamp(usage.cached_tokens, promptTokens);
+  const written = clamp(usage.cache_write_tokens, promptTokens - cached);
+  const reasoning = clamp(usage.reasoning_tokens, completionTokens);
 
-  const promptAtto =
-    BigInt(uncached) * promptPrice +
-    BigInt(cached) * (price(pricing, "input_cache_read") ?? promptPrice) +
-    BigInt(written) * (price(pricing, "input_cache_write") ?? promptPrice) +
-    BigInt(usage.images ?? 0) * (price(pricing, "image") ?? 0n);
-  const completionAtto =
-    BigInt(usage.completion_tokens - reasoning) * completionPrice +
-    BigInt(reasoning) * (reasoningPrice ?? 0n);
-  const totalAtto = promptAtto + completionAtto + (price(pricing, "request") ?? 0n);
-  return { total: toUsd(totalAtto), prompt: toUsd(promptAtto), completion: toUsd(completionAtto), totalAtto };
+  const bucketsAtto: Record<CostBucket, bigint> = {
+    uncached_prompt: BigInt(promptTokens - cached - written) * promptPrice,
+    cache_read: BigInt(cached) * (price(pricing, "input_cache_read") ?? promptPrice),
+    cache_write: BigInt(written) * (price(pricing, "input_cache_write") ?? promptPrice),
+    completion: BigInt(completionTokens - reasoning) * completionPrice,
+    reasoning: BigInt(reasoning) * (price(pricing, "internal_reasoning") ?? completionPrice),
+    request: price(pricing, "request") ?? 0n,
+    image: BigInt(clamp(usage.images ?? 0, Number.MAX_SAFE_INTEGER)) * (price(pricing, "image") ?? 0n),
+  };
+  const b = bucketsAtto;
+  const promptAtto = b.uncached_prompt + b.cache_read + b.cache_write + b.image;
+  const completionAtto = b.completion + b.reasoning;
+  const totalAtto = promptAtto + completionAtto + b.request;
+  const buckets = Object.fromEntries(COST_BUCKETS.map((k) => [k, toUsd(b[k])])) as Record<CostBucket, number>;
+  return {
+    total: toUsd(totalAtto),
+    prompt: toUsd(promptAtto),
+    completion: toUsd(completionAtto),
+    totalAtto,
+    bucketsAtto,
+    buckets,
+  };
+}
+
+/** A non-negative integer count no larger than `max` (adapters may report nonsense; never bill it). */
+function clamp(count: number, max: number): number {
+  if (!Number.isFinite(count) || count <= 0) return 0;
+  return Math.min(Math.floor(count), Math.max(0, max));
 }

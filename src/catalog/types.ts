@@ -17,6 +17,8 @@ export interface ProviderRegion {
   id: string;
   lat: number;
   lon: number;
+  /** ISO 3166-1 alpha-2 country code of the datacenter (listed as `datacenters` by `/providers`). */
+  country?: string;
 }
 
 export interface DataPolicy {
@@ -73,6 +75,7 @@ export interface ModelEntry {
   input_modalities: string[];
   output_modalities: string[];
   tokenizer: string;
+  hugging_face_id?: string | null;
   endpoints: EndpointEntry[];
   [extra: string]: unknown;
 }

@@ -1,8 +1,69 @@
+/** The model catalog in OpenRouter's shapes: `/models`, `/models/count`, `/model/...`, `/models/.../endpoints`. */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { renderModelList } from "../catalog/listing";
-import { loadCatalog } from "../catalog/store";
+import { renderModel, renderModelEndpoints } from "../catalog/listing";
+import {
+  applyListingQuery,
+  parseListingQuery,
+  parseOutputModalities,
+  producesAny,
+  queryKey,
+} from "../catalog/listing-query";
+import { type LiveCatalog, loadCatalog, loadListing, rememberResponse } from "../catalog/store";
+import type { ModelEntry } from "../catalog/types";
+import { notFound } from "../errors";
+
+const json = (body: string, version: string) =>
+  new Response(body, { headers: { "content-type": "application/json", "x-catalog-version": version } });
+
+/** `/api/v1` or `/v1`: links point back at the prefix the client used. */
+const prefixOf = (url: URL) => url.pathname.slice(0, url.pathname.lastIndexOf("/models"));
 
 export async function listModels(c: Context<AppEnv>): Promise<Response> {
-  return c.json(renderModelList(await loadCatalog(c.env)));
+  const url = new URL(c.req.url);
+  const query = parseListingQuery(url.searchParams);
+  const listing = await loadListing(c.env);
+  const key = `${prefixOf(url)} ${queryKey(query)}`;
+  let body = listing.responses.get(key);
+  if (body === undefined) {
+    const page = applyListingQuery(listing.models, query);
+    let next: string | null = null;
+    if (page.nextOffset !== null) {
+      const params = new URLSearchParams(url.searchParams);
+      params.set("offset", String(page.nextOffset));
+      next = `${prefixOf(url)}/models?${params}`;
+    }
+    body = JSON.stringify({ data: page.data, total_count: page.total_count, links: { next } });
+    rememberResponse(listing, key, body);
+  }
+  return json(body, listing.version);
+}
+
+export async function countModels(c: Context<AppEnv>): Promise<Response> {
+  const outputs = parseOutputModalities(new URL(c.req.url).searchParams);
+  const listing = await loadListing(c.env);
+  const count = listing.models.filter((m) => producesAny(m, outputs)).length;
+  return json(JSON.stringify({ data: { count } }), listing.version);
+}
+
+/** `author/slug`, or a variant of it (`author/slug:free`) when only the base model exists. */
+async function findModel(c: Context<AppEnv>): Promise<{ catalog: LiveCatalog; model: ModelEntry }> {
+  const id = `${c.req.param("author")}/${c.req.param("slug")}`;
+  const colon = id.lastIndexOf(":");
+  const base = colon < 0 ? id : id.slice(0, colon);
+  const catalog = await loadCatalog(c.env, [id]);
+  const model = catalog.model(id) ?? catalog.model(base);
+  if (!model) throw notFound(`Model ${JSON.stringify(id)} not found`, { model: id });
+  return { catalog, model };
+}
+
+export async function getModel(c: Context<AppEnv>): Promise<Response> {
+  const { catalog, model } = await findModel(c);
+  return json(JSON.stringify({ data: renderModel(model) }), catalog.version);
+}
+
+export async function listEndpoints(c: Context<AppEnv>): Promise<Response> {
+  const { catalog, model } = await findModel(c);
+  const data = renderModelEndpoints(model, catalog.endpoints(model));
+  return json(JSON.stringify({ data }), catalog.version);
 }
