@@ -188,13 +188,29 @@ interface Reply {
   usage: Json;
 }
 
+/** The text of the first tool result in the last user turn: a conversation that answered a call. */
+function lastToolResult(body: Json): string | undefined {
+  const last = Array.isArray(body.messages) ? (body.messages.at(-1) as Json | undefined) : undefined;
+  if (!last || !Array.isArray(last.content)) return undefined;
+  const result = (last.content as Json[]).find((block) => block.type === "tool_result");
+  if (!result) return undefined;
+  if (typeof result.content === "string") return result.content;
+  return Array.isArray(result.content) ? (result.content as Json[]).map((b) => b.text ?? "").join("") : "";
+}
+
 function reply(request: MockRequest): Reply {
   const b = request.behaviour;
   const body = request.body as Json;
   const blocks: Json[] = [];
   if (b.reasoning) blocks.push({ type: "thinking", thinking: b.reasoning, signature: "mock-signature" });
   const choice = isObject(body.tool_choice) ? body.tool_choice : undefined;
-  if (b.tool_calls) {
+  // After the tool results come back the model answers, so a tool loop ends.
+  const toolResult = lastToolResult(body);
+  if (b.echo) {
+    blocks.push({ type: "text", text: replyText(request) });
+  } else if (toolResult !== undefined) {
+    blocks.push({ type: "text", text: b.content ?? `The tool returned: ${toolResult}` });
+  } else if (b.tool_calls) {
     b.tool_calls.forEach((call, i) => {
       blocks.push({
         type: "tool_use",

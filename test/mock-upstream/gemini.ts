@@ -216,11 +216,28 @@ interface Reply {
   usage: Json;
 }
 
+/** The first function response in the last turn: a conversation that answered a call. */
+function lastFunctionResponse(body: Json): unknown {
+  const last = Array.isArray(body.contents) ? (body.contents.at(-1) as Json | undefined) : undefined;
+  const parts = last && Array.isArray(last.parts) ? (last.parts as Json[]) : [];
+  const answer = parts.find((part) => isObject(part.functionResponse));
+  return answer ? (answer.functionResponse as Json).response : undefined;
+}
+
 function reply(request: MockRequest): Reply {
   const b = request.behaviour;
   const parts: Json[] = [];
   if (b.reasoning) parts.push({ text: b.reasoning, thought: true });
-  if (b.tool_calls) {
+  // After the function responses come back the model answers, so a tool loop ends.
+  const response = lastFunctionResponse(request.body as Json);
+  if (b.echo) {
+    parts.push({ text: replyText(request) });
+  } else if (response !== undefined) {
+    const result = isObject(response) && "output" in response ? response.output : response;
+    parts.push({
+      text: b.content ?? `The tool returned: ${typeof result === "string" ? result : JSON.stringify(result)}`,
+    });
+  } else if (b.tool_calls) {
     b.tool_calls.forEach((call, i) => {
       const part: Json = { functionCall: { name: call.name, args: JSON.parse(call.arguments || "{}") } };
       if (i === 0) part.thoughtSignature = "mock-signature";

@@ -187,22 +187,27 @@ export function mapGeminiResponse(body: unknown): CanonicalCompletion {
   };
 }
 
-/** Seconds from a `google.rpc.RetryInfo` detail (`"retryDelay": "17s"`), when there is one. */
-function retryDelaySeconds(error: Json): number | undefined {
-  if (!Array.isArray(error.details)) return undefined;
-  for (const detail of error.details) {
-    if (!isObject(detail) || typeof detail.retryDelay !== "string") continue;
-    const seconds = Number.parseFloat(detail.retryDelay);
-    if (Number.isFinite(seconds)) return Math.ceil(seconds);
+/** The `details` entries of a Google error: `RetryInfo` (`retryDelay: "17s"`), `ErrorInfo` (`reason`). */
+function errorDetails(error: Json): { retryDelaySeconds: number | undefined; reasons: string[] } {
+  let retryDelaySeconds: number | undefined;
+  const reasons: string[] = [];
+  for (const detail of Array.isArray(error.details) ? error.details : []) {
+    if (!isObject(detail)) continue;
+    if (typeof detail.reason === "string") reasons.push(detail.reason);
+    if (typeof detail.retryDelay === "string" && retryDelaySeconds === undefined) {
+      const seconds = Number.parseFloat(detail.retryDelay);
+      if (Number.isFinite(seconds)) retryDelaySeconds = Math.ceil(seconds);
+    }
   }
-  return undefined;
+  return { retryDelaySeconds, reasons };
 }
 
 /**
- * Classifies a Google error (`{"error": {"code", "message", "status", "details"}}`, possibly
- * wrapped in an array). A `RetryInfo` delay stands in for a missing `Retry-After`;
- * FAILED_PRECONDITION (API not available for the account's region or billing) is the
- * platform's problem, so another endpoint may serve the request.
+ * Classifies a Google error (`{"error": {"code", "message", "status", "details"}}`). Google says
+ * some things differently from the HTTP status: a bad API key is a 400 with reason
+ * API_KEY_INVALID (the platform's credential, not the caller's request); FAILED_PRECONDITION is
+ * the API being unavailable to the account (region, billing); a `RetryInfo` delay stands in for
+ * a missing `Retry-After`. In all of these another endpoint may serve the request.
  */
 export function classifyGeminiError(
   status: number,
@@ -211,13 +216,17 @@ export function classifyGeminiError(
   headers: Headers,
 ): UpstreamFailure {
   const message = typeof error.message === "string" ? error.message : "upstream error";
+  const { retryDelaySeconds, reasons } = errorDetails(error);
   let hinted = headers;
-  const delay = retryDelaySeconds(error);
-  if (delay !== undefined && !headers.has("retry-after")) {
+  if (retryDelaySeconds !== undefined && !headers.has("retry-after")) {
     hinted = new Headers(headers);
-    hinted.set("retry-after", String(delay));
+    hinted.set("retry-after", String(retryDelaySeconds));
   }
-  const failure = classifyUpstreamFailure(status, message, raw, hinted);
+  const effectiveStatus = reasons.includes("API_KEY_INVALID") ? 401 : status;
+  const failure = {
+    ...classifyUpstreamFailure(effectiveStatus, message, raw, hinted),
+    upstreamStatus: status,
+  };
   if (error.status === "FAILED_PRECONDITION") {
     return { ...failure, status: 502, errorType: "provider_unavailable", retryable: true };
   }

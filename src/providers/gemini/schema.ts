@@ -135,8 +135,15 @@ function convert(node: unknown, ctx: Context, path: string): Json {
   nullable ||= concrete.length < types.length;
   if (concrete.length === 1) type = TYPES[String(concrete[0])];
   else if (concrete.length > 1) {
-    const { type: _omit, ...rest } = node;
-    out.anyOf = concrete.map((t, i) => convert({ ...rest, type: t }, inner, `${path}.type[${i}]`));
+    // `type: [A, B]` is a union of one schema per type; each variant keeps the type's keywords,
+    // the annotations stay on the union.
+    const { type: _type, title, description, nullable: _nullable, ...rest } = node;
+    const union: Json = {};
+    if (title !== undefined) union.title = title;
+    if (description !== undefined) union.description = description;
+    union.anyOf = concrete.map((t, i) => convert({ ...rest, type: t }, inner, `${path}.type[${i}]`));
+    if (nullable) union.nullable = true;
+    return union;
   }
   if (node.const !== undefined && node.enum === undefined) {
     type ??=
