@@ -59,6 +59,11 @@ export default defineConfig({
           UPSTREAM_ATTEMPT_TIMEOUT_MS: "1500",
           UPSTREAM_TOTAL_TIMEOUT_MS: "6000",
           STREAM_KEEPALIVE_MS: "400",
+          // Stats move in test time: flush and refresh every 100 ms, shared circuits probe after 1.5 s.
+          STATS_FLUSH_INTERVAL_MS: "100",
+          STATS_SNAPSHOT_TTL_MS: "100",
+          STATS_CIRCUIT_COOLDOWN_MS: "1500",
+          KEY_LEASE_MS: "1000",
         },
       },
     })),

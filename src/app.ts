@@ -5,9 +5,11 @@ import { JunctionError } from "./errors";
 import { requireAdmin, requireApiKey } from "./routes/auth";
 import { getCatalog, patchCatalogRoute, putCatalog } from "./routes/catalog-admin";
 import { chatCompletions } from "./routes/chat";
-import { createKey, currentKey } from "./routes/keys";
+import { getGeneration } from "./routes/generation";
+import { createKey, credits, currentKey, deleteKey, getKey, listKeys, updateKey } from "./routes/keys";
 import { countModels, getModel, listEndpoints, listModels } from "./routes/models";
 import { listProviders } from "./routes/providers";
+import { endpointStats } from "./routes/stats";
 import { normalizeHost, resolveTenant } from "./tenants/resolve";
 
 const api = new Hono<AppEnv>();
@@ -21,6 +23,13 @@ api.put("/admin/catalog", requireAdmin, putCatalog);
 api.patch("/admin/catalog", requireAdmin, patchCatalogRoute);
 api.get("/admin/catalog", requireAdmin, getCatalog);
 api.post("/keys", requireAdmin, createKey);
+api.get("/keys", requireAdmin, listKeys);
+api.get("/keys/:hash", requireAdmin, getKey);
+api.patch("/keys/:hash", requireAdmin, updateKey);
+api.delete("/keys/:hash", requireAdmin, deleteKey);
+api.get("/credits", credits);
+api.get("/generation", getGeneration);
+api.get("/stats/endpoints", requireAdmin, endpointStats);
 api.get("/key", currentKey);
 api.get("/auth/key", currentKey);
 

@@ -29,12 +29,20 @@ export interface Env {
   UPSTREAM_IDLE_TIMEOUT_MS?: string;
   /** A Retry-After at most this many milliseconds is waited out, retrying the same endpoint once (default 2000). */
   RETRY_AFTER_WAIT_MAX_MS?: string;
+  /** Milliseconds an isolate may admit requests on a KeyGuard lease (default 5000). */
+  KEY_LEASE_MS?: string;
   /** Days a key's ledger keeps generation rows (default 30). */
   LEDGER_RETENTION_DAYS?: string;
   /** Most generation rows a key's ledger keeps (default 100000). */
   LEDGER_MAX_ROWS?: string;
   /** Milliseconds before a waiting stream sends its first keep-alive comment (default 1000). */
   STREAM_KEEPALIVE_MS?: string;
+  /** Milliseconds between an isolate's stats flushes to the EndpointStats shards (default 2000). */
+  STATS_FLUSH_INTERVAL_MS?: string;
+  /** Milliseconds an isolate uses its cached health snapshot before refreshing it in the background (default 3000). */
+  STATS_SNAPSHOT_TTL_MS?: string;
+  /** Milliseconds the shared circuit of a failing endpoint stays open before a probe (default 15000). */
+  STATS_CIRCUIT_COOLDOWN_MS?: string;
 }
 
 /** `<SLUG>_<suffix>`: slug upper-cased, non-alphanumerics replaced by `_` (e.g. `GOOGLE_AI_STUDIO_API_KEY`). */

@@ -4,7 +4,7 @@ import { exports } from "cloudflare:workers";
 import { HTTPClient, OpenRouter } from "@openrouter/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { TEST_DEMO_KEY } from "./constants";
+import { TEST_ADMIN_KEY, TEST_DEMO_KEY } from "./constants";
 import { BASE } from "./helpers";
 
 const workerFetch = (input: RequestInfo | URL, init?: RequestInit) =>
@@ -122,7 +122,7 @@ for (const prefix of ["/v1", "/api/v1"]) {
           // drain
         }
       };
-      await expect(consume()).rejects.toThrow(/OpenAI/);
+      await expect(consume()).rejects.toThrow(/(OpenAI|Azure): upstream stream failed/);
     });
 
     it("models.list", async () => {
@@ -168,5 +168,43 @@ describe("@openrouter/sdk", () => {
   it("apiKeys.getCurrentKeyMetadata passes the SDK's validation", async () => {
     const me = await (client as any).apiKeys.getCurrentKeyMetadata();
     expect(me.data.isManagementKey).toBe(false);
+  });
+});
+
+describe("@openrouter/sdk key management, credits and generations", () => {
+  const as = (apiKey: string) =>
+    new OpenRouter({
+      apiKey,
+      serverURL: `${BASE}/api/v1`,
+      httpClient: new HTTPClient({ fetcher: workerFetch }),
+    });
+  const management = as(TEST_ADMIN_KEY);
+
+  it("apiKeys.create/list/get/update/delete, credits.getCredits and generations.getGeneration pass validation", async () => {
+    const created = await management.apiKeys.create({
+      requestBody: { name: "sdk", limit: 2, limitReset: "weekly" },
+    } as never);
+    const { key, data } = created as unknown as { key: string; data: { hash: string; limitReset: string } };
+    expect(data.limitReset).toBe("weekly");
+
+    const list = await management.apiKeys.list();
+    expect(list.data.some((k) => k.hash === data.hash)).toBe(true);
+    const got = await management.apiKeys.get({ hash: data.hash });
+    expect(got.data.limit).toBe(2);
+    const updated = await management.apiKeys.update({ hash: data.hash, requestBody: { name: "renamed" } });
+    expect(updated.data.name).toBe("renamed");
+
+    const user = as(key);
+    const completion = (await user.chat.send({
+      chatRequest: { model: "junction/demo", messages: [{ role: "user", content: "Hi" }] },
+    } as never)) as unknown as { id: string };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const generation = await user.generations.getGeneration({ id: completion.id });
+    expect(generation.data.id).toBe(completion.id);
+    const credits = await user.credits.getCredits();
+    expect(credits.data.totalCredits).toBe(2);
+
+    const deleted = await management.apiKeys.delete({ hash: data.hash });
+    expect(deleted.deleted).toBe(true);
   });
 });

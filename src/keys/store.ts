@@ -3,6 +3,7 @@
  *
  * Storage schema (KV namespace `CATALOG`):
  *   `key:<sha256 hex of the plaintext key>` → JSON `ApiKeyRecord`
+ *   `tenant-key:<tenant id>:<sha256 hex>`   → "" (an index: a tenant's keys, listable by prefix)
  *
  * Lookups are memoised in the isolate for `MEMO_TTL_MS` (bounded to `MEMO_MAX` entries), so a warm
  * request reads no KV. Unknown keys are remembered briefly too, so a bad key cannot drive KV reads.
@@ -92,9 +93,48 @@ export async function findKey(env: Env, plaintext: string, now = Date.now()): Pr
   return record;
 }
 
+const tenantIndex = (tenantId: string, hash = "") => `tenant-key:${tenantId}:${hash}`;
+
 export async function saveKey(env: Env, record: ApiKeyRecord): Promise<void> {
   await env.CATALOG.put(KEY_PREFIX + record.hash, JSON.stringify(record));
+  await env.CATALOG.put(tenantIndex(record.tenant_id, record.hash), "");
   memo.delete(record.hash);
+}
+
+export async function deleteKeyRecord(env: Env, record: ApiKeyRecord): Promise<void> {
+  await env.CATALOG.delete(KEY_PREFIX + record.hash);
+  await env.CATALOG.delete(tenantIndex(record.tenant_id, record.hash));
+  memo.delete(record.hash);
+}
+
+/** A tenant's key by hash, read from KV (management paths only; never memoised). */
+export async function keyByHash(env: Env, tenantId: string, hash: string): Promise<ApiKeyRecord | null> {
+  if (!/^[0-9a-f]{64}$/.test(hash)) return null;
+  const record = (await demoRecord(env, hash)) ?? (await env.CATALOG.get<ApiKeyRecord>(KEY_PREFIX + hash, "json"));
+  return record && record.tenant_id === tenantId ? record : null;
+}
+
+/** Hashes of a tenant's keys starting with `prefix`, in hash order; bounded to `limit` after `offset`. */
+export async function tenantKeyHashes(
+  env: Env,
+  tenantId: string,
+  options: { prefix?: string; offset?: number; limit?: number } = {},
+): Promise<string[]> {
+  const offset = options.offset ?? 0;
+  const limit = options.limit ?? 100;
+  const hashes: string[] = [];
+  let cursor: string | undefined;
+  // Each list call returns up to 1000 names; a page never needs more than a handful of calls.
+  for (let calls = 0; calls < 50; calls++) {
+    const page: KVNamespaceListResult<unknown> = await env.CATALOG.list({
+      prefix: tenantIndex(tenantId, options.prefix ?? ""),
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const { name } of page.keys) hashes.push(name.slice(name.lastIndexOf(":") + 1));
+    if (page.list_complete || hashes.length >= offset + limit) break;
+    cursor = page.cursor;
+  }
+  return hashes.slice(offset, offset + limit);
 }
 
 /** Why a key may not be used, or undefined when it may. */

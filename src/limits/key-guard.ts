@@ -173,8 +173,8 @@ export class KeyGuard extends DurableObject<Env> {
       creditNanos = Math.max(0, leaseSlice(Math.max(remaining, 0), demand.creditNanos));
     }
 
-    const expiresAt =
-      limited.requests || limited.tokens ? Math.min(now + LEASE_MS, windowEnd) : now + LEASE_MS;
+    const leaseMs = intSetting(this.env.KEY_LEASE_MS, LEASE_MS);
+    const expiresAt = limited.requests || limited.tokens ? Math.min(now + leaseMs, windowEnd) : now + leaseMs;
     const lease: LeaseGrant = {
       id: crypto.randomUUID(),
       expiresAt,
@@ -295,8 +295,9 @@ export class KeyGuard extends DurableObject<Env> {
     const held = this.held();
     let remaining: number | null = null;
     if (config?.limit !== null && config?.limit !== undefined) {
+      // What the key has not spent; capacity lent to isolates is not spent and is not subtracted.
       const period = creditPeriod(config.limit_reset, now);
-      remaining = Math.max(0, nanosToUsd(usdToNanos(config.limit) - this.spent(period.key) - held.credit));
+      remaining = Math.max(0, nanosToUsd(usdToNanos(config.limit) - this.spent(period.key)));
     }
     const window = minuteStart(now);
     return {
