@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CRASH_GRACE_MS, type KeyGuard } from "../src/limits/key-guard";
-import type { Settlement } from "../src/limits/types";
+import { type KeyGuardConfig, NO_LIMITS, type Settlement } from "../src/limits/types";
 import { TEST_ADMIN_KEY } from "./constants";
 import { call, chat, chunksOf, readSse, user } from "./helpers";
 
@@ -118,16 +118,7 @@ describe("KeyGuard arithmetic (direct RPC, injected clock)", () => {
     runInDurableObject(guard(name), (instance: KeyGuard) => {
       instance.now = () => now;
     });
-  const config = {
-    requests_per_minute: null,
-    tokens_per_minute: null,
-    concurrency: null,
-    limit: null,
-    limit_reset: null,
-    limit_free_models: false,
-    disabled: false,
-    deleted: false,
-  } as const;
+  const config: KeyGuardConfig = { ...NO_LIMITS, disabled: false, deleted: false };
 
   it("reserves tokens at admission and settles the actual amount", async () => {
     const g = guard("tokens-arith");
