@@ -5,7 +5,7 @@
  */
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { runWeatherTools, sdk, streamedToolCalls, untyped } from "./fixtures/adapter-sdk";
+import { mockUrl, runWeatherTools, sdk, streamedToolCalls, untyped } from "./fixtures/adapter-sdk";
 import { chat, chunksOf, readSse } from "./helpers";
 
 const MODEL = "anthropic/claude-sonnet-4.5";
@@ -387,5 +387,65 @@ describe("Anthropic errors through the openai client", () => {
     });
     expect(malformed.status).toBe(502);
     expect(((await malformed.json()) as any).error.metadata.provider_name).toBe("Anthropic");
+  });
+});
+
+describe("the mock Messages API refuses what Anthropic refuses", () => {
+  const send = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(mockUrl("/anthropic/v1/messages"), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "k",
+        "anthropic-version": "2023-06-01",
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  const user = (text: string) => ({ role: "user", content: text });
+  const cases: [string, unknown, string][] = [
+    ["missing max_tokens", { model: "m", messages: [user("x")] }, "max_tokens: Field required"],
+    [
+      "two user turns in a row",
+      { model: "m", max_tokens: 10, messages: [user("a"), user("b")] },
+      "roles must alternate",
+    ],
+    [
+      "an assistant first",
+      { model: "m", max_tokens: 10, messages: [{ role: "assistant", content: "hi" }, user("x")] },
+      'first message must use the "user" role',
+    ],
+    [
+      "a system role inside messages",
+      { model: "m", max_tokens: 10, messages: [{ role: "system", content: "s" }, user("x")] },
+      "Input should be 'user' or 'assistant'",
+    ],
+    [
+      "a tool result without its tool use",
+      {
+        model: "m",
+        max_tokens: 10,
+        messages: [
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "r" }] },
+        ],
+      },
+      "unexpected `tool_use_id`",
+    ],
+    ["an unknown field", { model: "m", max_tokens: 10, messages: [user("x")], seed: 1 }, "Extra inputs"],
+  ];
+  for (const [name, body, message] of cases) {
+    it(name, async () => {
+      const res = await send(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: expect.stringContaining(message) },
+      });
+    });
+  }
+  it("a missing key is a 401 authentication_error", async () => {
+    const res = await send({ model: "m", max_tokens: 10, messages: [user("x")] }, { "x-api-key": "" });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as any).error.type).toBe("authentication_error");
   });
 });

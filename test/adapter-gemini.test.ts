@@ -4,7 +4,7 @@
  */
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { runWeatherTools, sdk, streamedToolCalls, untyped } from "./fixtures/adapter-sdk";
+import { mockUrl, runWeatherTools, sdk, streamedToolCalls, untyped } from "./fixtures/adapter-sdk";
 import { chat, chunksOf, readSse } from "./helpers";
 
 const MODEL = "google/gemini-2.5-flash";
@@ -402,4 +402,80 @@ describe("Gemini errors and failover", () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.message).toContain("logit_bias");
   });
+});
+
+describe("the mock Gemini API refuses what Gemini refuses", () => {
+  const send = (body: unknown) =>
+    fetch(mockUrl("/google-ai-studio/v1beta/models/gemini-2.5-flash:generateContent"), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "k" },
+      body: JSON.stringify(body),
+    });
+  const user = { role: "user", parts: [{ text: "x" }] };
+  const cases: [string, unknown, string][] = [
+    [
+      "an unknown schema keyword in a function declaration",
+      {
+        contents: [user],
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: "f",
+                parameters: {
+                  type: "object",
+                  properties: { a: { type: "string" } },
+                  additionalProperties: false,
+                },
+              },
+            ],
+          },
+        ],
+      },
+      `Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters'`,
+    ],
+    [
+      "an unknown keyword deep in a response schema",
+      {
+        contents: [user],
+        generationConfig: {
+          responseMimeType: "application/json",
+          responseSchema: { type: "OBJECT", properties: { a: { type: "STRING", $ref: "#/x" } } },
+        },
+      },
+      'Unknown name "$ref"',
+    ],
+    [
+      "a role other than user and model",
+      { contents: [{ role: "assistant", parts: [{ text: "x" }] }] },
+      "valid role",
+    ],
+    ["no contents", { contents: [] }, "contents is not specified"],
+    [
+      "function responses that do not answer the previous turn's calls",
+      {
+        contents: [
+          user,
+          { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] },
+          {
+            role: "user",
+            parts: [
+              { functionResponse: { name: "f", response: {} } },
+              { functionResponse: { name: "f", response: {} } },
+            ],
+          },
+        ],
+      },
+      "number of function response parts is equal to the number of function call parts",
+    ],
+  ];
+  for (const [name, body, message] of cases) {
+    it(name, async () => {
+      const res = await send(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        error: { code: 400, status: "INVALID_ARGUMENT", message: expect.stringContaining(message) },
+      });
+    });
+  }
 });
