@@ -37,7 +37,7 @@ function placeProcesses(runtime: BenchRuntime, mock: MockUpstream): string {
   if (cores < 2) return "not pinned (one core): all processes share it";
   const last = cores - 1;
   const workerdCores = cores >= 4 ? `0-${Math.floor(cores / 2) - 1}` : "0";
-  const driverCores = cores >= 4 ? `${Math.floor(cores / 2)}-${last}` : `1-${last}`;
+  const driverCores = cores >= 4 ? `${Math.floor(cores / 2)}-${last}` : last === 1 ? "1" : `1-${last}`;
   const ok =
     pin(runtime.workerdPid, workerdCores) && pin(process.pid, driverCores) && pin(mock.pid, driverCores);
   return ok

@@ -1,7 +1,7 @@
 /** What the numbers were measured on, for the report's first lines. */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import type { SourceTree } from "./source.ts";
 
 export interface MachineInfo {
@@ -16,6 +16,8 @@ export interface MachineInfo {
   commit: string;
   dirty: boolean;
   placement: string;
+  /** 1-minute load average when the end-to-end parts began: other work on the machine. */
+  loadBefore: number;
 }
 
 function osName(): string {
@@ -27,10 +29,12 @@ function osName(): string {
   }
 }
 
+/** Read from the file: some packages do not export `./package.json`. */
 function packageVersion(name: string): string {
   try {
-    const require = createRequire(import.meta.url);
-    return (require(`${name}/package.json`) as { version: string }).version;
+    const entry = createRequire(import.meta.url).resolve.paths(name)?.[0];
+    const file = `${entry}/${name}/package.json`;
+    return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
   } catch {
     return "?";
   }
@@ -40,7 +44,8 @@ export function describeMachine(source: SourceTree, placement: string): MachineI
   return {
     date: new Date().toISOString().slice(0, 16).replace("T", " "),
     cpu: cpus()[0]?.model.trim() ?? "unknown",
-    cores: availableParallelism(),
+    // Not availableParallelism(): this process may already be pinned to one core.
+    cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: osName(),
     kernel: release(),
@@ -54,5 +59,6 @@ export function describeMachine(source: SourceTree, placement: string): MachineI
     commit: source.commit,
     dirty: source.dirty,
     placement,
+    loadBefore: loadavg()[0] ?? 0,
   };
 }

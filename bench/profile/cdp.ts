@@ -1,5 +1,8 @@
 /** A minimal Chrome DevTools Protocol client over Node's built-in WebSocket, for workerd's inspector. */
 
+/** No inspector call may hang the bench: a method workerd does not answer fails after this. */
+const CALL_TIMEOUT_MS = 60_000;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -41,7 +44,20 @@ export function connectCdp(url: string): Promise<CdpSession> {
             const id = nextId++;
             socket.send(JSON.stringify({ id, method, params }));
             return new Promise<T>((done, fail) => {
-              pending.set(id, { resolve: (value) => done(value as T), reject: fail });
+              const timer = setTimeout(() => {
+                pending.delete(id);
+                fail(new Error(`CDP: ${method} got no answer within ${CALL_TIMEOUT_MS} ms`));
+              }, CALL_TIMEOUT_MS);
+              pending.set(id, {
+                resolve: (value) => {
+                  clearTimeout(timer);
+                  done(value as T);
+                },
+                reject: (error) => {
+                  clearTimeout(timer);
+                  fail(error);
+                },
+              });
             });
           },
           close: () => socket.close(),

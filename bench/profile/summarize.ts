@@ -58,6 +58,8 @@ export function stageOf(module: string): string {
     [/^src\/(catalog\/cost|gateway\/usage)/, "cost"],
     [/^src\/gateway\//, "execute (attempt, fetch, respond)"],
     [/^src\/(keys\/|routes\/auth|tenants\/)/, "auth"],
+    [/^src\/limits\/key-guard/, "KeyGuard Durable Object (same isolate here)"],
+    [/^src\/limits\//, "admit (leases, settlement)"],
     [/^src\//, "route glue (app, chat route, errors)"],
     [/^node_modules\/hono/, "Hono"],
     [/^\(garbage collector\)/, "garbage collector"],

@@ -7,7 +7,8 @@
  * - A context-length refusal skips every remaining endpoint whose context is no larger.
  * - A short `Retry-After` is waited out and the same endpoint retried once; a long one moves on
  *   and opens that endpoint's circuit for as long as it asked.
- * - Every outcome feeds the isolate's circuit breakers, which routing reads.
+ * - Every outcome feeds the isolate's circuit breakers, which routing reads; failed attempts are
+ *   also sampled for the shared stats (successes are, once their generation ends).
  */
 import type { ResolvedEndpoint } from "../catalog/types";
 import type { JunctionError } from "../errors";
@@ -61,6 +62,7 @@ export async function tryInOrder<T>(
       break;
     }
     const key = endpointKey(resolved);
+    let sentAt = Date.now();
     let outcome = await attempt(resolved);
     if (!outcome.ok) {
       const wait = (outcome.failure.retryAfterSeconds ?? Number.POSITIVE_INFINITY) * 1000;
@@ -70,7 +72,9 @@ export async function tryInOrder<T>(
         Date.now() + wait < deadline
       ) {
         tried.push(attemptRecord(resolved, outcome.failure));
+        ctx.stats?.failed(resolved, outcome.failure, sentAt, countsAgainstEndpoint(outcome.failure));
         await sleep(wait);
+        sentAt = Date.now();
         if (!ctx.clientSignal.aborted) outcome = await attempt(resolved);
       }
     }
@@ -81,6 +85,7 @@ export async function tryInOrder<T>(
     }
     const { failure } = outcome;
     tried.push(attemptRecord(resolved, failure));
+    ctx.stats?.failed(resolved, failure, sentAt, countsAgainstEndpoint(failure));
     last = { failure, resolved };
     if (failure.retryAfterSeconds !== undefined) {
       shortestRetryAfter = Math.min(

@@ -46,6 +46,13 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
   const usage = completion.usage ?? estimateUsage(ctx, completion);
   const { cost, rendered } = priceUsage(resolved.endpoint.pricing, usage);
   const first = completion.choices[0];
+  ctx.stats?.served(resolved, {
+    sentAt,
+    firstTokenAt: answeredAt,
+    endedAt: answeredAt,
+    outputTokens: usage.completion_tokens,
+    streamed: false,
+  });
   const body = {
     id: ctx.generationId,
     object: "chat.completion",

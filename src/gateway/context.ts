@@ -4,6 +4,7 @@ import { JunctionError } from "../errors";
 import type { UpstreamFailure } from "../providers/types";
 import type { Exclusion } from "../routing/plan";
 import type { ChatRequest } from "../schema/chat";
+import type { StatsReporter } from "../stats/isolate";
 import type { AttemptRecord, GenerationSink } from "./generation";
 import type { GatewaySettings } from "./settings";
 
@@ -23,6 +24,8 @@ export interface ChatContext {
   generationId: string;
   sink: GenerationSink;
   waitUntil(promise: Promise<unknown>): void;
+  /** Samples attempts and generations for the shared endpoint stats (absent without the binding). */
+  stats?: StatsReporter | undefined;
 }
 
 export function attemptRecord(resolved: ResolvedEndpoint, failure?: UpstreamFailure): AttemptRecord {

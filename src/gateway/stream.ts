@@ -241,7 +241,7 @@ class ChunkPump {
       controller.enqueue(DONE);
     }
     controller.close();
-    this.settle(usage, estimated, cost, false);
+    this.settle(usage, estimated, cost, false, failure);
   }
 
   /** The client went away: stop the upstream and bill what was delivered. */
@@ -253,11 +253,25 @@ class ChunkPump {
     this.settle(usage, estimated, cost, true);
   }
 
-  private settle(usage: NormalizedUsage, estimated: boolean, cost: CostBreakdown, cancelled: boolean): void {
+  private settle(
+    usage: NormalizedUsage,
+    estimated: boolean,
+    cost: CostBreakdown,
+    cancelled: boolean,
+    failure?: UpstreamFailure,
+  ): void {
     if (this.settled) return;
     this.settled = true;
     const { resolved, firstTokenAt, tried } = this.started;
     const now = Date.now();
+    this.ctx.stats?.served(resolved, {
+      sentAt: this.started.sentAt,
+      firstTokenAt,
+      endedAt: now,
+      outputTokens: usage.completion_tokens,
+      streamed: true,
+      failure,
+    });
     this.ctx.sink({
       id: this.ctx.generationId,
       created_at: this.ctx.startedAt,

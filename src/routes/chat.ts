@@ -4,7 +4,6 @@ import type { AppEnv } from "../app-env";
 import { loadCatalog } from "../catalog/store";
 import { providerSetting } from "../env";
 import { generationSink } from "../gateway/account";
-import { isolateCircuits } from "../gateway/attempts";
 import { completeJson } from "../gateway/complete";
 import type { ChatContext } from "../gateway/context";
 import { generationId } from "../gateway/ids";
@@ -14,9 +13,9 @@ import { admit } from "../limits/admission";
 import { demandFor } from "../limits/demand";
 import { adapterFor } from "../providers/registry";
 import { callerLocation } from "../routing/geo";
-import { endpointKey } from "../routing/health";
 import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
+import { routingHealth, statsReporter } from "../stats/isolate";
 import { estimatePromptTokens } from "../tokens";
 import { readJsonBody, validate } from "./body";
 
@@ -24,20 +23,20 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const startedAt = Date.now();
   const request = validate(chatRequest, await readJsonBody(c.req.raw));
   const catalog = await loadCatalog(c.env, requestedModels(request));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const { attempts, excluded, strategy } = plan({
     request,
     catalog,
     hasAdapter: (provider) => adapterFor(provider.api) !== undefined,
     hasCredentials: (provider) =>
       provider.requires_key === false || providerSetting(c.env, provider.slug, "API_KEY") !== undefined,
-    health: (resolved) => ({ circuit: isolateCircuits.state(endpointKey(resolved)) }),
+    health: routingHealth(c.env, waitUntil),
     caller: callerLocation(c.req.raw.cf),
     random: Math.random,
   });
   if (attempts.length === 0) throw noEndpointError(request, excluded);
   const key = c.var.apiKey;
   const id = generationId(startedAt, key.hash);
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const ticket = await admit({
     env: c.env,
     key,
@@ -46,6 +45,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     waitUntil,
   });
   const sink = generationSink(ticket);
+  const settings = withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers);
   const ctx: ChatContext = {
     env: c.env,
     request,
@@ -53,11 +53,16 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     strategy,
     explain: c.req.header("x-junction-explain") === "true" ? { excluded } : undefined,
     clientSignal: c.req.raw.signal,
-    settings: withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers),
+    settings,
     startedAt,
     generationId: id,
     sink,
     waitUntil,
+    stats: statsReporter(c.env, waitUntil, {
+      colo: (c.req.raw.cf as { colo?: string } | undefined)?.colo,
+      signal: c.req.raw.signal,
+      retryAfterWaitMaxMs: settings.retryAfterWaitMaxMs,
+    }),
   };
   try {
     const response = await (request.stream ? completeStream(ctx) : completeJson(ctx));

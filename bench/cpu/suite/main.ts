@@ -1,5 +1,5 @@
 /**
- * CPU microbenchmarks of Junction's pipeline (tinybench), bundled by bench/cpu/run.ts and run in a
+ * CPU microbenchmarks of Junction's pure pipeline (tinybench), bundled by bench/cpu/run.ts and run in a
  * Node child process. Prints one JSON line: every task's per-call time in microseconds.
  * Arguments: `--time=<ms per task>` and `--only=<comma-separated task prefixes>`.
  */
@@ -7,10 +7,10 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { Bench } from "tinybench";
 import { z } from "zod";
 import { OpenAIStreamTranslator } from "../../../src/providers/openai/stream";
-import { chatRequestJson } from "../../lib/requests";
+import { estimatePromptTokens } from "../../../src/tokens";
+import { BENCH_MODEL, chatRequestJson } from "../../lib/requests";
 import { DEFAULT_PROFILE, jsonAnswer, streamWrites } from "../../mock/wire";
 import { getCatalog, mapAnswer, parse, planAttempts, translate, wholePipeline } from "./pipeline";
-import { installUpstream, routeOnce } from "./route";
 
 // As in src/index.ts: Workers forbid code generation, so zod runs without its JIT there; here too.
 z.config({ jitless: true });
@@ -32,13 +32,11 @@ const args = new Map(
 const timeMs = Number(args.get("time") ?? "500");
 const only = args.get("only")?.split(",");
 
-const catalog = await getCatalog();
+const catalog = await getCatalog([BENCH_MODEL]);
 const small = chatRequestJson({ bytes: 2_048 });
 const large = chatRequestJson({ bytes: 102_400 });
-const smallStream = chatRequestJson({ bytes: 2_048, stream: true });
 const answer = jsonAnswer(DEFAULT_PROFILE);
 const writes64 = streamWrites({ ...DEFAULT_PROFILE, tokens: 64 });
-const writes1 = streamWrites({ ...DEFAULT_PROFILE, tokens: 1 });
 const smallRequest = parse(small);
 const largeRequest = parse(large);
 const [resolved] = planAttempts(smallRequest, catalog);
@@ -63,6 +61,9 @@ task("parse 100KB", () => parse(large));
 task("plan 100KB", () => planAttempts(largeRequest, catalog));
 task("translate 100KB", () => translate(largeRequest, resolved));
 task("pipeline 100KB", () => wholePipeline(large, answer, catalog));
+// Called by plan (context and price) and again by the chat route (admission demand).
+task("estimate prompt tokens 2KB", () => estimatePromptTokens(smallRequest));
+task("estimate prompt tokens 100KB", () => estimatePromptTokens(largeRequest));
 
 const translator = new OpenAIStreamTranslator();
 task("chunk translate", () => translator.push({ data: contentEvent }));
@@ -75,19 +76,6 @@ task("chunk decode+parse+translate", () => {
   sseParser.feed(decoder.decode(contentBytes, { stream: true }));
   for (const event of parsed) sink += translator.push(event).length;
   parsed = [];
-});
-
-task("route json 2KB", async () => {
-  installUpstream({ json: answer });
-  sink += await routeOnce(small);
-});
-task("route stream 2KB x64", async () => {
-  installUpstream({ writes: writes64 });
-  sink += await routeOnce(smallStream);
-});
-task("route stream 2KB x1", async () => {
-  installUpstream({ writes: writes1 });
-  sink += await routeOnce(smallStream);
 });
 
 await bench.run();

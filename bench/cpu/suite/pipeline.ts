@@ -18,14 +18,19 @@ import { endpointKey } from "../../../src/routing/health";
 import { plan } from "../../../src/routing/plan";
 import { type ChatRequest, chatRequest } from "../../../src/schema/chat";
 
-/** Bindings as the bench's Worker has them: the OpenAI provider pointed at a local upstream. */
+/**
+ * Bindings as the bench's Worker has them: the OpenAI provider pointed at a local upstream, and
+ * an empty KV namespace, for which the catalog store serves the bundled catalog.
+ */
 export const benchEnv = {
   OPENAI_API_KEY: "sk-bench-upstream",
   OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+  CATALOG: { get: async () => null },
 } as unknown as Env;
 
-export function getCatalog(): Promise<Catalog> {
-  return loadCatalog(benchEnv);
+/** Loaded once, as a warm isolate has it (the store memoises it). */
+export function getCatalog(modelIds: string[]): Promise<Catalog> {
+  return loadCatalog(benchEnv, modelIds);
 }
 
 /** Stage "parse": the body text to a validated canonical request (`readJsonBody` + `validate`). */
