@@ -4,7 +4,7 @@ import type { EndpointEntry, ModelEntry, ProviderEntry, ResolvedEndpoint } from 
 import { JunctionError } from "../errors";
 import type { ChatRequest } from "../schema/chat";
 import type { EndpointHealth } from "./health";
-import { noEndpointError, type PlanInput, plan } from "./plan";
+import { HIGH_ERROR_RATE, noEndpointError, type PlanInput, plan } from "./plan";
 import { seededRandom } from "./random";
 
 function provider(slug: string, extra: Partial<ProviderEntry> = {}): ProviderEntry {
@@ -327,6 +327,60 @@ describe("default order", () => {
     });
     for (let seed = 0; seed < 20; seed++) {
       expect(providersOf({}, { health, random: seededRandom(seed) }).at(-1)).toBe("cheap");
+    }
+  });
+  it("a high recent error rate demotes a closed endpoint behind healthy ones, ahead of open circuits", () => {
+    type Case = [
+      name: string,
+      health: Record<string, EndpointHealth>,
+      request: Partial<ChatRequest>,
+      expected: string[],
+    ];
+    const closed = (errorRate?: number): EndpointHealth => ({ circuit: "closed", errorRate });
+    const cases: Case[] = [
+      ["no figures: price order", {}, {}, ["cheap", "mid", "pricey"]],
+      [
+        "below the threshold: unchanged",
+        { cheap: closed(HIGH_ERROR_RATE - 0.01) },
+        {},
+        ["cheap", "mid", "pricey"],
+      ],
+      ["at the threshold: demoted", { cheap: closed(HIGH_ERROR_RATE) }, {}, ["mid", "pricey", "cheap"]],
+      [
+        "two failing keep their order",
+        { cheap: closed(0.9), mid: closed(0.5) },
+        {},
+        ["pricey", "cheap", "mid"],
+      ],
+      [
+        "an open circuit goes after a high error rate",
+        { cheap: { circuit: "open" }, mid: closed(0.6) },
+        {},
+        ["pricey", "mid", "cheap"],
+      ],
+      [
+        "half-open is probed, not demoted",
+        { cheap: { circuit: "half_open", errorRate: 1 } },
+        {},
+        ["cheap", "mid", "pricey"],
+      ],
+      [
+        "after missed preferences",
+        { cheap: closed(0.5), mid: { circuit: "closed", latencyMs: { p50: 9000 } } },
+        { provider: { sort: "price", preferred_max_latency: 2 } },
+        ["pricey", "mid", "cheap"],
+      ],
+      [
+        "provider.order still wins",
+        { cheap: closed(1) },
+        { provider: { order: ["cheap"] } },
+        ["cheap", "mid", "pricey"],
+      ],
+    ];
+    for (const [name, byProvider, request, expected] of cases) {
+      const health = (r: ResolvedEndpoint) => byProvider[r.provider.slug] ?? closed();
+      const provider = { sort: "price" as const, ...request.provider };
+      expect(providersOf({ ...request, provider }, { health }), name).toEqual(expected);
     }
   });
   it("equal prices go to the nearest region first", () => {

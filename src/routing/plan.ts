@@ -10,7 +10,8 @@
  * 3. Soft filters: when some endpoints support the request's tools / response_format, only those.
  * 4. Order: `provider.order` first; `provider.sort` strictly; otherwise weighted random by inverse
  *    square of the request's price, equal prices toward the nearest region; preferences
- *    (`preferred_max_latency`, `preferred_min_throughput`) and open circuits demote, never exclude.
+ *    (`preferred_max_latency`, `preferred_min_throughput`), a high recent error rate and open
+ *    circuits demote (in that order of severity), never exclude.
  *    Models are partitions (primary first) unless `sort.partition` is "none".
  */
 import type { Catalog } from "../catalog/store";
@@ -55,6 +56,11 @@ export interface Plan {
 const VARIANTS = new Set(["nitro", "floor", "free"]);
 /** Output tokens assumed when pricing a request that sets no `max_tokens`. */
 const DEFAULT_EXPECTED_OUTPUT = 512;
+/**
+ * A closed-circuit endpoint failing at least this share of its recent attempts goes after the
+ * healthy ones (and before open circuits): it fails too often to try first, not enough to trip.
+ */
+export const HIGH_ERROR_RATE = 0.25;
 
 export function requestedModels(request: ChatRequest): string[] {
   const ids = [...(request.model ? [request.model] : []), ...(request.models ?? [])];
@@ -209,6 +215,11 @@ function order(
   if (prefs.preferred_max_latency !== undefined || prefs.preferred_min_throughput !== undefined) {
     ordered = demote(ordered, (c) => missesPreference(c.health, prefs));
   }
+  // A half-open circuit is asking for its probe, so only closed ones are demoted for recent errors.
+  ordered = demote(
+    ordered,
+    (c) => c.health.circuit === "closed" && (c.health.errorRate ?? 0) >= HIGH_ERROR_RATE,
+  );
   ordered = demote(ordered, (c) => c.health.circuit === "open");
   if (prefs.order && prefs.order.length > 0) {
     const rank = (c: Candidate) => {
