@@ -3,12 +3,10 @@
  * through the Worker against the mock Bedrock (SigV4 verified, binary event stream), with the
  * `openai` client.
  */
-import { createExecutionContext, env } from "cloudflare:test";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import type { ResolvedEndpoint } from "../src/catalog/types";
 import type { Env } from "../src/env";
-import worker from "../src/index";
 import { EventStreamDecoder } from "../src/providers/bedrock/event-stream";
 import { buildBedrockRequest, buildConverseBody } from "../src/providers/bedrock/request";
 import { mapBedrockError, mapConverseResponse } from "../src/providers/bedrock/response";
@@ -21,7 +19,7 @@ import { transcriptFrame } from "./fixtures/bedrock/frames";
 import requests from "./fixtures/bedrock/requests.json";
 import responses from "./fixtures/bedrock/responses.json";
 import streams from "./fixtures/bedrock/streams.json";
-import { collect } from "./fixtures/collect";
+import { collect, summary, workerWith } from "./fixtures/collect";
 import { BASE, chat, chunksOf, readSse } from "./helpers";
 
 const ENDPOINT = {
@@ -81,13 +79,7 @@ describe("Bedrock request transcripts", () => {
 describe("Bedrock response transcripts", () => {
   for (const entry of responses) {
     it(entry.name, () => {
-      const [choice] = mapConverseResponse(entry.converse).choices;
-      expect({
-        message: choice?.message,
-        finish_reason: choice?.finish_reason,
-        native_finish_reason: choice?.native_finish_reason,
-        usage: mapConverseResponse(entry.converse).usage,
-      }).toEqual(entry.expected);
+      expect(summary(mapConverseResponse(entry.converse))).toEqual(entry.expected);
     });
   }
   it("a body that is not a Converse answer is malformed", () => {
@@ -211,15 +203,6 @@ const only = { provider: { only: ["amazon-bedrock"] } };
 /** Credentials whose signatures the mock verifies in full (see test/mock-upstream/bedrock.ts). */
 const SIGV4 = "AKIDMOCKJUNCTION:mock-secret-for-AKIDMOCKJUNCTION";
 
-function workerWith(overrides: Partial<Env>) {
-  const bound = { ...env, ...overrides } as Env;
-  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
-    worker.fetch(
-      new Request(input, init) as Parameters<typeof worker.fetch>[0],
-      bound,
-      createExecutionContext(),
-    );
-}
 const sigv4Fetch = workerWith({ AMAZON_BEDROCK_API_KEY: SIGV4 } as Partial<Env>);
 const sigv4Chat = (body: unknown) =>
   sigv4Fetch(`${BASE}/api/v1/chat/completions`, {

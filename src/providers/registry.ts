@@ -1,10 +1,13 @@
 import type { ApiFamily } from "../catalog/types";
 import { anthropicAdapter } from "./anthropic";
+import { azureAdapter } from "./azure";
 import { bedrockAdapter } from "./bedrock";
+import { cohereAdapter } from "./cohere";
 import { demoAdapter } from "./demo";
 import { geminiAdapter } from "./gemini";
 import { openAIAdapter } from "./openai";
 import type { ProviderAdapter } from "./types";
+import { workersAIAdapter } from "./workers-ai";
 
 /** Adapters by API family; families without one yet are skipped by routing. */
 const adapters: Partial<Record<ApiFamily, ProviderAdapter>> = {
@@ -13,6 +16,9 @@ const adapters: Partial<Record<ApiFamily, ProviderAdapter>> = {
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
   bedrock: bedrockAdapter,
+  azure: azureAdapter,
+  cohere: cohereAdapter,
+  "workers-ai": workersAIAdapter,
 };
 
 export function adapterFor(family: ApiFamily): ProviderAdapter | undefined {
