@@ -206,6 +206,10 @@ function validate(request: MockRequest): { status: number; message: string } | u
       }
     }
   }
+  if (body.systemInstruction !== undefined && /\/models\/gemma-/.test(path)) {
+    const model = /models\/([^:]+)/.exec(path)?.[1];
+    return { status: 400, message: `Developer instruction is not enabled for models/${model}` };
+  }
   const problem = validateContents(body.contents);
   return problem ? { status: 400, message: problem } : undefined;
 }

@@ -6,6 +6,8 @@
  *   bearer token; otherwise AI Studio, `{base}/v1beta/models/{model}:…` with `x-goog-api-key`.
  * - endpoint `gemini_thinking: "level"`: the model takes `thinkingLevel` (Gemini 3) rather than a
  *   `thinkingBudget`; `thinking_budget_max` bounds budgets derived from an effort.
+ * - endpoint `gemini_system_instruction: false`: the model refuses `systemInstruction` (Gemma);
+ *   instructions open the first user turn instead.
  * - endpoint `api` naming another family: the provider hosts that model behind another API
  *   (Claude on Vertex speaks Anthropic's), which this adapter does not speak.
  */
@@ -327,7 +329,14 @@ export function buildGeminiBody(request: ChatRequest, endpoint: EndpointEntry): 
   refuseFields(FAMILY, request, UNEXPRESSIBLE);
   const { systemInstruction, contents } = toGeminiContents(request);
   const body: Json = { contents };
-  if (systemInstruction) body.systemInstruction = systemInstruction;
+  if (systemInstruction && endpoint.gemini_system_instruction === false) {
+    // Models without system instructions (Gemma) read them at the start of the first user turn.
+    const first = contents.find((content) => content.role === "user");
+    if (first) first.parts.unshift(...(systemInstruction.parts as Json[]));
+    else contents.unshift({ role: "user", parts: systemInstruction.parts as Json[] });
+  } else if (systemInstruction) {
+    body.systemInstruction = systemInstruction;
+  }
   if (request.tools && request.tools.length > 0) {
     body.tools = [{ functionDeclarations: request.tools.map(functionDeclaration) }];
   }
