@@ -1,9 +1,9 @@
 import type { Env } from "./env";
 import type { ApiKeyRecord } from "./keys/store";
-import type { Tenant } from "./tenants/resolve";
+import type { TenantConfig } from "./tenants/types";
 
 /** Hono's environment for Junction's routes: bindings plus what the middleware resolved. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { tenant: Tenant; apiKey: ApiKeyRecord };
+  Variables: { tenant: TenantConfig; apiKey: ApiKeyRecord };
 }

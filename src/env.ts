@@ -15,6 +15,10 @@ export interface Env {
   ADMIN_KEY?: string;
   /** Encrypts tenants' BYOK provider keys (tenancy issue). */
   MASTER_KEY?: string;
+  /** Comma-separated host names (`*.example.com` allowed) that serve the default tenant. */
+  PLATFORM_HOSTNAMES?: string;
+  /** Milliseconds a resolved host → tenant mapping is remembered in an isolate (default 30000). */
+  TENANT_CACHE_TTL_MS?: string;
   /** An API key accepted without a KV record, for the default tenant; `npm run dev` sets it. */
   DEMO_API_KEY?: string;
   /** Milliseconds between the demo provider's stream chunks (default 20). */

@@ -30,7 +30,7 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
     sentAt = Date.now();
     const remaining = ctx.startedAt + ctx.settings.totalTimeoutMs - sentAt;
     const timeout = Math.max(1, Math.min(remaining, ctx.settings.attemptTimeoutMs));
-    const opened = await openAttempt(ctx.env, resolved, ctx.request, ctx.clientSignal, ctx.settings, timeout);
+    const opened = await openAttempt(ctx, resolved, timeout);
     if (!opened.ok) return opened;
     try {
       const body = await withTimeout(opened.response.json(), ctx.settings.idleTimeoutMs, opened.abort);
@@ -44,7 +44,7 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
   const { value: completion, resolved, tried } = result;
   const answeredAt = Date.now();
   const usage = completion.usage ?? estimateUsage(ctx, completion);
-  const { cost, rendered } = priceUsage(resolved.endpoint.pricing, usage);
+  const { cost, rendered } = priceUsage(ctx, resolved, usage);
   const first = completion.choices[0];
   ctx.stats?.served(resolved, {
     sentAt,
@@ -76,8 +76,8 @@ export async function completeJson(ctx: ChatContext): Promise<Response> {
     native_finish_reason: first?.native_finish_reason ?? null,
     usage,
     usage_estimated: completion.usage === undefined,
-    cost: cost.total,
-    cost_nanos: attoToNanos(cost.totalAtto),
+    cost: cost.charged,
+    cost_nanos: attoToNanos(cost.chargedAtto),
     latency_ms: answeredAt - ctx.startedAt,
     generation_time_ms: answeredAt - ctx.startedAt,
     attempts: tried,

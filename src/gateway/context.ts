@@ -5,6 +5,8 @@ import type { UpstreamFailure } from "../providers/types";
 import type { Exclusion } from "../routing/plan";
 import type { ChatRequest } from "../schema/chat";
 import type { StatsReporter } from "../stats/isolate";
+import type { Credentials } from "../tenants/credentials";
+import type { TenantConfig } from "../tenants/types";
 import type { AttemptRecord, GenerationSink } from "./generation";
 import type { GatewaySettings } from "./settings";
 
@@ -19,6 +21,9 @@ export interface ChatContext {
   explain?: { excluded: Exclusion[] } | undefined;
   clientSignal: AbortSignal;
   settings: GatewaySettings;
+  tenant: TenantConfig;
+  /** Provider keys for this tenant (its own, or the platform's where allowed). */
+  credentials: Credentials;
   /** `Date.now()` when the request arrived. */
   startedAt: number;
   generationId: string;

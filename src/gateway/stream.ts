@@ -3,7 +3,7 @@
  * committed to (or earlier, with keep-alive comments, when the wait is long), so failover costs
  * the client nothing. After that, each upstream event is translated and forwarded as it arrives.
  */
-import type { CostBreakdown, NormalizedUsage } from "../catalog/cost";
+import type { NormalizedUsage } from "../catalog/cost";
 import type { ResolvedEndpoint } from "../catalog/types";
 import type { JunctionError } from "../errors";
 import { attoToNanos } from "../limits/money";
@@ -15,7 +15,7 @@ import { type ChatContext, routeExplanation, routeHeader, serverTiming } from ".
 import type { AttemptRecord } from "./generation";
 import { SseSource } from "./sse-source";
 import { openAttempt, TimeoutError } from "./upstream";
-import { priceUsage } from "./usage";
+import { type Charge, priceUsage } from "./usage";
 
 interface Started {
   kind: "started";
@@ -77,14 +77,7 @@ async function openStream(ctx: ChatContext, resolved: ResolvedEndpoint): Promise
     sentAt + ctx.settings.firstTokenTimeoutMs,
     ctx.startedAt + ctx.settings.totalTimeoutMs,
   );
-  const opened = await openAttempt(
-    ctx.env,
-    resolved,
-    ctx.request,
-    ctx.clientSignal,
-    ctx.settings,
-    Math.max(1, firstTokenBy - sentAt),
-  );
+  const opened = await openAttempt(ctx, resolved, Math.max(1, firstTokenBy - sentAt));
   if (!opened.ok) return opened;
   const body = opened.response.body;
   if (body === null) return { ok: false, failure: malformedFailure("upstream stream has no body") };
@@ -222,7 +215,7 @@ class ChunkPump {
     failure: UpstreamFailure | undefined,
   ): void {
     const { usage, estimated } = this.usage();
-    const { cost, rendered } = priceUsage(this.started.resolved.endpoint.pricing, usage);
+    const { cost, rendered } = priceUsage(this.ctx, this.started.resolved, usage);
     const route = routeExplanation(this.ctx, this.started.tried);
     controller.enqueue(this.frame({ choices: [], usage: rendered, ...(route && { route }) }));
     if (failure) {
@@ -249,14 +242,14 @@ class ChunkPump {
     this.started.source.cancel();
     this.started.abort.abort();
     const { usage, estimated } = this.usage();
-    const { cost } = priceUsage(this.started.resolved.endpoint.pricing, usage);
+    const { cost } = priceUsage(this.ctx, this.started.resolved, usage);
     this.settle(usage, estimated, cost, true);
   }
 
   private settle(
     usage: NormalizedUsage,
     estimated: boolean,
-    cost: CostBreakdown,
+    cost: Charge,
     cancelled: boolean,
     failure?: UpstreamFailure,
   ): void {
@@ -284,8 +277,8 @@ class ChunkPump {
       native_finish_reason: this.nativeFinishReason,
       usage,
       usage_estimated: estimated,
-      cost: cost.total,
-      cost_nanos: attoToNanos(cost.totalAtto),
+      cost: cost.charged,
+      cost_nanos: attoToNanos(cost.chargedAtto),
       latency_ms: firstTokenAt - this.ctx.startedAt,
       generation_time_ms: now - this.ctx.startedAt,
       attempts: tried,

@@ -9,19 +9,23 @@ import { JunctionError } from "../errors";
 import { malformedFailure, networkFailure } from "../providers/failure";
 import { adapterFor } from "../providers/registry";
 import type { ProviderAdapter, UpstreamFailure, UpstreamTarget } from "../providers/types";
-import type { ChatRequest } from "../schema/chat";
-import type { GatewaySettings } from "./settings";
+import type { Credentials } from "../tenants/credentials";
+import type { ChatContext } from "./context";
 
 export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-export function resolveTarget(env: Env, resolved: ResolvedEndpoint): UpstreamTarget {
+export function resolveTarget(
+  env: Env,
+  resolved: ResolvedEndpoint,
+  credentials: Credentials,
+): UpstreamTarget {
   const slug = resolved.provider.slug;
   return {
     resolved,
     baseUrl: providerSetting(env, slug, "BASE_URL") ?? resolved.provider.base_url,
-    apiKey: providerSetting(env, slug, "API_KEY"),
+    apiKey: credentials.forProvider(slug)?.apiKey,
   };
 }
 
@@ -57,16 +61,14 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, abort: AbortCont
 }
 
 export async function openAttempt(
-  env: Env,
+  ctx: ChatContext,
   resolved: ResolvedEndpoint,
-  request: ChatRequest,
-  clientSignal: AbortSignal,
-  settings: GatewaySettings,
   headersTimeoutMs: number,
 ): Promise<OpenedAttempt> {
+  const { env, request, clientSignal, settings } = ctx;
   const adapter = adapterFor(resolved.provider.api);
   if (!adapter) throw new Error(`planned an endpoint without adapter: ${resolved.provider.api}`);
-  const target = resolveTarget(env, resolved);
+  const target = resolveTarget(env, resolved, ctx.credentials);
   const abort = new AbortController();
   const onClientAbort = () => abort.abort(clientSignal.reason);
   if (clientSignal.aborted) onClientAbort();

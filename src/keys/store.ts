@@ -29,6 +29,8 @@ export interface ApiKeyRecord {
   concurrency?: number | null;
   /** When true, an exhausted credit limit blocks free models too. */
   limit_free_models?: boolean;
+  /** A tenant management key: manages its tenant's keys and settings, cannot call models. */
+  management?: boolean;
   created_at: string;
   updated_at: string | null;
   expires_at: string | null;
@@ -110,7 +112,8 @@ export async function deleteKeyRecord(env: Env, record: ApiKeyRecord): Promise<v
 /** A tenant's key by hash, read from KV (management paths only; never memoised). */
 export async function keyByHash(env: Env, tenantId: string, hash: string): Promise<ApiKeyRecord | null> {
   if (!/^[0-9a-f]{64}$/.test(hash)) return null;
-  const record = (await demoRecord(env, hash)) ?? (await env.CATALOG.get<ApiKeyRecord>(KEY_PREFIX + hash, "json"));
+  const record =
+    (await demoRecord(env, hash)) ?? (await env.CATALOG.get<ApiKeyRecord>(KEY_PREFIX + hash, "json"));
   return record && record.tenant_id === tenantId ? record : null;
 }
 

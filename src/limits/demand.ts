@@ -11,7 +11,13 @@ import type { Demand } from "./types";
 const PROMPT_ESTIMATE_MARGIN = 1.5;
 const ATTO_PER_NANO = 1_000_000_000n;
 
-export function demandFor(request: ChatRequest, attempts: ResolvedEndpoint[], promptTokens: number): Demand {
+/** `charge` turns a provider price into what the caller pays (the tenant's markup). */
+export function demandFor(
+  request: ChatRequest,
+  attempts: ResolvedEndpoint[],
+  promptTokens: number,
+  charge: (atto: bigint) => bigint = (atto) => atto,
+): Demand {
   let tokens = 0;
   let creditAtto = 0n;
   const requested = request.max_completion_tokens ?? request.max_tokens ?? undefined;
@@ -26,7 +32,8 @@ export function demandFor(request: ChatRequest, attempts: ResolvedEndpoint[], pr
       cache_write_tokens: 0,
       reasoning_tokens: 0,
     });
-    if (worst.totalAtto > creditAtto) creditAtto = worst.totalAtto;
+    const charged = charge(worst.totalAtto);
+    if (charged > creditAtto) creditAtto = charged;
   }
   // Round up: a reservation must never be smaller than the cost it covers.
   return { tokens, creditNanos: Number((creditAtto + ATTO_PER_NANO - 1n) / ATTO_PER_NANO) };

@@ -2,7 +2,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { loadCatalog } from "../catalog/store";
-import { providerSetting } from "../env";
 import { generationSink } from "../gateway/account";
 import { completeJson } from "../gateway/complete";
 import type { ChatContext } from "../gateway/context";
@@ -16,6 +15,8 @@ import { callerLocation } from "../routing/geo";
 import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
 import { routingHealth, statsReporter } from "../stats/isolate";
+import { tenantCredentials } from "../tenants/credentials";
+import { chargedAtto, effectivePreferences, tenantRefusal } from "../tenants/policy";
 import { estimatePromptTokens } from "../tokens";
 import { readJsonBody, validate } from "./body";
 
@@ -24,12 +25,15 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const request = validate(chatRequest, await readJsonBody(c.req.raw));
   const catalog = await loadCatalog(c.env, requestedModels(request));
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const tenant = c.var.tenant;
+  const credentials = await tenantCredentials(c.env, tenant);
   const { attempts, excluded, strategy } = plan({
-    request,
+    request: { ...request, provider: effectivePreferences(tenant, request.provider) },
     catalog,
     hasAdapter: (provider) => adapterFor(provider.api) !== undefined,
     hasCredentials: (provider) =>
-      provider.requires_key === false || providerSetting(c.env, provider.slug, "API_KEY") !== undefined,
+      provider.requires_key === false || credentials.forProvider(provider.slug) !== undefined,
+    refuseEndpoint: (resolved) => tenantRefusal(tenant, resolved),
     health: routingHealth(c.env, waitUntil),
     caller: callerLocation(c.req.raw.cf),
     random: Math.random,
@@ -40,7 +44,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const ticket = await admit({
     env: c.env,
     key,
-    demand: demandFor(request, attempts, estimatePromptTokens(request)),
+    demand: demandFor(request, attempts, estimatePromptTokens(request), (atto) => chargedAtto(tenant, atto)),
     requestId: id,
     waitUntil,
   });
@@ -48,6 +52,8 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const settings = withRequestOverrides(gatewaySettings(c.env), c.req.raw.headers);
   const ctx: ChatContext = {
     env: c.env,
+    tenant,
+    credentials,
     request,
     attempts,
     strategy,

@@ -7,7 +7,7 @@ import { sha256Hex } from "../keys/hash";
 import { findKey, keyRefusal, tenantKeyHashes } from "../keys/store";
 import { nanosToUsd } from "../limits/money";
 import type { LedgerEntry } from "../limits/types";
-import { bearerToken, isAdminKey } from "./auth";
+import { bearerToken, canManageTenant } from "./auth";
 
 /** OpenRouter's generation shape; every key its SDK requires is present. */
 function renderGeneration(entry: LedgerEntry, tenantId: string) {
@@ -72,7 +72,7 @@ export async function getGeneration(c: Context<AppEnv>): Promise<Response> {
   const token = bearerToken(c.req.header("authorization"));
   const prefix = keyPrefixOf(id);
   let candidates: string[];
-  if (await isAdminKey(c.env, token)) {
+  if (await canManageTenant(c, token)) {
     candidates = prefix ? await tenantKeyHashes(c.env, c.var.tenant.id, { prefix, limit: 10 }) : [];
     // The DEMO_API_KEY has no KV record, so no index entry.
     if (prefix && c.env.DEMO_API_KEY && c.var.tenant.id === "default") {

@@ -20,7 +20,7 @@ import {
 } from "../keys/store";
 import { guardConfigOf } from "../limits/admission";
 import type { KeyUsage } from "../limits/types";
-import { bearerToken, isAdminKey } from "./auth";
+import { bearerToken, canManageTenant, isAdminKey } from "./auth";
 import { readJsonBody, validate } from "./body";
 
 const optionalLimit = z.int().positive().nullish();
@@ -98,6 +98,10 @@ function renderKey(record: ApiKeyRecord, usage: KeyUsage) {
 
 export async function createKey(c: Context<AppEnv>): Promise<Response> {
   const input = validate(createKeyBody, await readJsonBody(c.req.raw));
+  // The tenant's defaults fill in whatever the request leaves out.
+  const defaults = c.var.tenant.default_key_limits ?? {};
+  const pick = <T>(given: T | null | undefined, fallback: T | null | undefined): T | null =>
+    given !== undefined ? (given ?? null) : (fallback ?? null);
   const plaintext = newApiKey();
   const record: ApiKeyRecord = {
     hash: await sha256Hex(plaintext),
@@ -105,12 +109,12 @@ export async function createKey(c: Context<AppEnv>): Promise<Response> {
     label: keyLabel(plaintext),
     tenant_id: c.var.tenant.id,
     disabled: false,
-    limit: input.limit ?? null,
-    limit_reset: input.limit_reset ?? null,
+    limit: pick(input.limit, defaults.limit),
+    limit_reset: pick(input.limit_reset, defaults.limit_reset),
     include_byok_in_limit: input.include_byok_in_limit ?? false,
-    requests_per_minute: input.requests_per_minute ?? null,
-    tokens_per_minute: input.tokens_per_minute ?? null,
-    concurrency: input.concurrency ?? null,
+    requests_per_minute: pick(input.requests_per_minute, defaults.requests_per_minute),
+    tokens_per_minute: pick(input.tokens_per_minute, defaults.tokens_per_minute),
+    concurrency: pick(input.concurrency, defaults.concurrency),
     limit_free_models: input.limit_free_models ?? false,
     created_at: new Date().toISOString(),
     updated_at: null,
@@ -181,6 +185,7 @@ export async function currentKey(c: Context<AppEnv>): Promise<Response> {
   const token = bearerToken(c.req.header("authorization"));
   const admin = await isAdminKey(c.env, token);
   const record = admin ? null : await findKey(c.env, token);
+  const management = admin || record?.management === true;
   const refusal = admin ? undefined : keyRefusal(record, Date.now());
   if (refusal || (!admin && (!record || record.tenant_id !== c.var.tenant.id)))
     throw unauthorized(refusal ?? "API key not found");
@@ -191,8 +196,8 @@ export async function currentKey(c: Context<AppEnv>): Promise<Response> {
   return c.json({
     data: {
       ...base,
-      is_management_key: admin,
-      is_provisioning_key: admin,
+      is_management_key: management,
+      is_provisioning_key: management,
       is_free_tier: false,
       allowed_data_regions: [],
       organization_id: null,
@@ -212,7 +217,7 @@ export async function currentKey(c: Context<AppEnv>): Promise<Response> {
 export async function credits(c: Context<AppEnv>): Promise<Response> {
   const token = bearerToken(c.req.header("authorization"));
   let records: ApiKeyRecord[];
-  if (await isAdminKey(c.env, token)) {
+  if (await canManageTenant(c, token)) {
     const hashes = await tenantKeyHashes(c.env, c.var.tenant.id, { limit: 1000 });
     records = (await Promise.all(hashes.map((hash) => keyByHash(c.env, c.var.tenant.id, hash)))).filter(
       (r): r is ApiKeyRecord => r !== null,
