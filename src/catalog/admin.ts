@@ -138,15 +138,6 @@ export async function publishCatalog(
   const live = options.live ?? (await readLiveState(env));
   const { head } = live;
   let operations = live.operations;
-  if (head && now.getTime() - Date.parse(head.updated_at) < HEAD_WRITE_INTERVAL_MS) {
-    throw new JunctionError(
-      429,
-      "The catalog was written less than a second ago; KV allows one write per second to its head",
-      "rate_limit_exceeded",
-      {},
-      { "retry-after": "1" },
-    );
-  }
   const before = live.modelIds;
   const next = new Set(document.models.map((m) => m.id));
   const removed = before.filter((id) => !next.has(id));
@@ -177,6 +168,15 @@ export async function publishCatalog(
     kv_operations: kv,
   });
   if (head && head.hash === plan.head.hash) return result(true, operations, head);
+  if (head && now.getTime() - Date.parse(head.updated_at) < HEAD_WRITE_INTERVAL_MS) {
+    throw new JunctionError(
+      429,
+      "The catalog was written less than a second ago; KV allows one write per second to its head",
+      "rate_limit_exceeded",
+      {},
+      { "retry-after": "1" },
+    );
+  }
 
   operations += planOperations(plan);
   if (operations > KV_OPERATION_LIMIT) {

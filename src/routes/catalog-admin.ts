@@ -12,6 +12,7 @@ import {
   readStoredCatalog,
 } from "../catalog/admin";
 import { CATALOG_LIMITS, validateCatalog } from "../catalog/schema";
+import { JunctionError } from "../errors";
 import { describeIssues } from "../schema/chat";
 import { readJsonBody } from "./body";
 
@@ -23,7 +24,15 @@ async function readCatalogBody(request: Request): Promise<unknown> {
       { path: "(body)", message: `catalog is ${declared} bytes; the limit is ${CATALOG_LIMITS.maxBytes}` },
     ]);
   }
-  return readJsonBody(request);
+  try {
+    return await readJsonBody(request);
+  } catch (error) {
+    // Syntax errors and empty bodies get the same `issues` shape as schema problems.
+    if (error instanceof JunctionError && error.status === 400) {
+      throw invalidCatalog([{ path: "(body)", message: error.message }]);
+    }
+    throw error;
+  }
 }
 
 const forced = (c: Context<AppEnv>) => c.req.query("force") === "true";
