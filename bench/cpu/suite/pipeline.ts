@@ -9,6 +9,7 @@ import { type Catalog, loadCatalog } from "../../../src/catalog/store";
 import type { ResolvedEndpoint } from "../../../src/catalog/types";
 import { type Env, providerSetting } from "../../../src/env";
 import { isolateCircuits } from "../../../src/gateway/attempts";
+import type { ChatContext } from "../../../src/gateway/context";
 import { priceUsage } from "../../../src/gateway/usage";
 import { buildOpenAIBody } from "../../../src/providers/openai/request";
 import { adapterFor } from "../../../src/providers/registry";
@@ -17,6 +18,7 @@ import { validate } from "../../../src/routes/body";
 import { endpointKey } from "../../../src/routing/health";
 import { plan } from "../../../src/routing/plan";
 import { type ChatRequest, chatRequest } from "../../../src/schema/chat";
+import { defaultTenant } from "../../../src/tenants/types";
 
 /**
  * Bindings as the bench's Worker has them: the OpenAI provider pointed at a local upstream, and
@@ -63,13 +65,19 @@ export function translate(request: ChatRequest, resolved: ResolvedEndpoint): str
   return JSON.stringify(buildOpenAIBody(request, resolved.endpoint.provider_model_id));
 }
 
+/** What `priceUsage` reads from the request context: the default tenant, platform keys (no BYOK). */
+const pricingContext = {
+  tenant: defaultTenant(),
+  credentials: { forProvider: () => undefined },
+} as unknown as ChatContext;
+
 /** Stage "map": the upstream's JSON text to the body Junction answers with (as `completeJson`). */
 export function mapAnswer(upstreamText: string, resolved: ResolvedEndpoint, generationId: string): string {
   const adapter = adapterFor(resolved.provider.api);
   if (!adapter) throw new Error(`no adapter for ${resolved.provider.api}`);
   const completion: CanonicalCompletion = adapter.mapResponse(JSON.parse(upstreamText));
   if (!completion.usage) throw new Error("the bench upstream always reports usage");
-  const { rendered } = priceUsage(resolved.endpoint.pricing, completion.usage);
+  const { rendered } = priceUsage(pricingContext, resolved, completion.usage);
   return JSON.stringify({
     id: generationId,
     object: "chat.completion",
