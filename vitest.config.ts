@@ -64,12 +64,16 @@ export default defineConfig({
           STATS_SNAPSHOT_TTL_MS: "100",
           STATS_CIRCUIT_COOLDOWN_MS: "1500",
           KEY_LEASE_MS: "1000",
+          TENANT_CACHE_TTL_MS: "500",
+          MASTER_KEY: "test-master-key-for-byok-encryption",
         },
       },
     })),
   ],
   test: {
     globalSetup: ["./test/global-setup.ts"],
+    // Integration tests start workerd isolates and Durable Objects on two cores; first requests are slow.
+    testTimeout: 20_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
   },
 });

@@ -13,6 +13,7 @@ import { endpointStats } from "./routes/stats";
 import {
   createManagementKey,
   createTenant,
+  deleteManagementKey,
   deleteOwnByok,
   deleteTenantByok,
   deleteTenantRoute,
@@ -52,6 +53,7 @@ api.delete("/admin/tenants/:id", requirePlatformAdmin, deleteTenantRoute);
 api.put("/admin/tenants/:id/byok/:provider", requirePlatformAdmin, putTenantByok);
 api.delete("/admin/tenants/:id/byok/:provider", requirePlatformAdmin, deleteTenantByok);
 api.post("/admin/tenants/:id/management-keys", requirePlatformAdmin, createManagementKey);
+api.delete("/admin/tenants/:id/management-keys/:hash", requirePlatformAdmin, deleteManagementKey);
 api.get("/tenant", requireManagement, getOwnTenant);
 api.patch("/tenant", requireManagement, patchOwnTenant);
 api.put("/tenant/byok/:provider", requireManagement, putOwnByok);

@@ -130,7 +130,10 @@ export async function listKeys(c: Context<AppEnv>): Promise<Response> {
   const includeDisabled = c.req.query("include_disabled") === "true";
   const hashes = await tenantKeyHashes(c.env, c.var.tenant.id, { offset, limit: 100 });
   const records = await Promise.all(hashes.map((hash) => keyByHash(c.env, c.var.tenant.id, hash)));
-  const shown = records.filter((r): r is ApiKeyRecord => r !== null && (includeDisabled || !r.disabled));
+  // Management keys are managed under /admin/tenants, not here.
+  const shown = records.filter(
+    (r): r is ApiKeyRecord => r !== null && !r.management && (includeDisabled || !r.disabled),
+  );
   const usages = await Promise.all(shown.map((r) => usageOf(c.env, r.hash)));
   return c.json({ data: shown.map((r, i) => renderKey(r, usages[i] as KeyUsage)) });
 }
@@ -138,7 +141,7 @@ export async function listKeys(c: Context<AppEnv>): Promise<Response> {
 async function tenantKey(c: Context<AppEnv>): Promise<ApiKeyRecord> {
   const hash = c.req.param("hash") ?? "";
   const record = await keyByHash(c.env, c.var.tenant.id, hash);
-  if (!record) throw notFound(`No API key with hash ${JSON.stringify(hash)}`);
+  if (!record || record.management) throw notFound(`No API key with hash ${JSON.stringify(hash)}`);
   return record;
 }
 
@@ -174,7 +177,11 @@ export async function updateKey(c: Context<AppEnv>): Promise<Response> {
 }
 
 export async function deleteKey(c: Context<AppEnv>): Promise<Response> {
-  const record = await tenantKey(c);
+  return revokeKey(c, await tenantKey(c));
+}
+
+/** Deletes a key: its KeyGuard refuses new leases at once, then the KV record goes. */
+export async function revokeKey(c: Context<AppEnv>, record: ApiKeyRecord): Promise<Response> {
   await c.env.KEY_GUARD.getByName(record.hash).configure({ ...guardConfigOf(record), deleted: true });
   await deleteKeyRecord(c.env, record);
   return c.json({ deleted: true });

@@ -12,6 +12,8 @@ import {
 import { type LiveCatalog, loadCatalog, loadListing, rememberResponse } from "../catalog/store";
 import type { ModelEntry } from "../catalog/types";
 import { notFound } from "../errors";
+import { listingStats } from "../stats/isolate";
+import { tenantAllowsModel, tenantRefusal } from "../tenants/policy";
 
 const json = (body: string, version: string) =>
   new Response(body, { headers: { "content-type": "application/json", "x-catalog-version": version } });
@@ -19,14 +21,28 @@ const json = (body: string, version: string) =>
 /** `/api/v1` or `/v1`: links point back at the prefix the client used. */
 const prefixOf = (url: URL) => url.pathname.slice(0, url.pathname.lastIndexOf("/models"));
 
+/** The tenant's allow-list narrows every listing; a restricted tenant's pages are cached apart. */
+function tenantView<T extends { id: string }>(
+  c: Context<AppEnv>,
+  models: readonly T[],
+): { models: readonly T[]; cacheScope: string } {
+  const tenant = c.var.tenant;
+  if (tenant.allowed_models === null) return { models, cacheScope: "" };
+  return {
+    models: models.filter((m) => tenantAllowsModel(tenant, m.id)),
+    cacheScope: `${tenant.id}@${tenant.updated_at ?? tenant.created_at} `,
+  };
+}
+
 export async function listModels(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
   const query = parseListingQuery(url.searchParams);
   const listing = await loadListing(c.env);
-  const key = `${prefixOf(url)} ${queryKey(query)}`;
+  const { models, cacheScope } = tenantView(c, listing.models);
+  const key = `${cacheScope}${prefixOf(url)} ${queryKey(query)}`;
   let body = listing.responses.get(key);
   if (body === undefined) {
-    const page = applyListingQuery(listing.models, query);
+    const page = applyListingQuery(models, query);
     let next: string | null = null;
     if (page.nextOffset !== null) {
       const params = new URLSearchParams(url.searchParams);
@@ -42,7 +58,7 @@ export async function listModels(c: Context<AppEnv>): Promise<Response> {
 export async function countModels(c: Context<AppEnv>): Promise<Response> {
   const outputs = parseOutputModalities(new URL(c.req.url).searchParams);
   const listing = await loadListing(c.env);
-  const count = listing.models.filter((m) => producesAny(m, outputs)).length;
+  const count = tenantView(c, listing.models).models.filter((m) => producesAny(m, outputs)).length;
   return json(JSON.stringify({ data: { count } }), listing.version);
 }
 
@@ -53,7 +69,9 @@ async function findModel(c: Context<AppEnv>): Promise<{ catalog: LiveCatalog; mo
   const base = colon < 0 ? id : id.slice(0, colon);
   const catalog = await loadCatalog(c.env, [id]);
   const model = catalog.model(id) ?? catalog.model(base);
-  if (!model) throw notFound(`Model ${JSON.stringify(id)} not found`, { model: id });
+  // A model the tenant may not use does not exist on its host.
+  if (!model || !tenantAllowsModel(c.var.tenant, model.id))
+    throw notFound(`Model ${JSON.stringify(id)} not found`, { model: id });
   return { catalog, model };
 }
 
@@ -64,6 +82,8 @@ export async function getModel(c: Context<AppEnv>): Promise<Response> {
 
 export async function listEndpoints(c: Context<AppEnv>): Promise<Response> {
   const { catalog, model } = await findModel(c);
-  const data = renderModelEndpoints(model, catalog.endpoints(model));
+  const endpoints = catalog.endpoints(model).filter((e) => tenantRefusal(c.var.tenant, e) === undefined);
+  const stats = await listingStats(c.env, (promise) => c.executionCtx.waitUntil(promise), endpoints);
+  const data = renderModelEndpoints(model, endpoints, stats);
   return json(JSON.stringify({ data }), catalog.version);
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { badRequest, JunctionError, notFound } from "../errors";
 import { keyLabel, newApiKey, sha256Hex } from "../keys/hash";
-import { type ApiKeyRecord, saveKey } from "../keys/store";
+import { type ApiKeyRecord, keyByHash, saveKey } from "../keys/store";
 import { guardConfigOf } from "../limits/admission";
 import { encryptByok } from "../tenants/byok";
 import { deleteTenant, getTenant, listTenants, saveTenant } from "../tenants/store";
@@ -21,6 +21,7 @@ import {
   tenantSettings,
 } from "../tenants/types";
 import { readJsonBody, validate } from "./body";
+import { revokeKey } from "./keys";
 
 /** What any API shows of a tenant: BYOK keys only by fingerprint. */
 export function renderTenant(tenant: TenantConfig) {
@@ -173,6 +174,13 @@ export async function createManagementKey(c: Context<AppEnv>): Promise<Response>
     },
     201,
   );
+}
+
+export async function deleteManagementKey(c: Context<AppEnv>): Promise<Response> {
+  const tenant = await tenantParam(c);
+  const record = await keyByHash(c.env, tenant.id, c.req.param("hash") ?? "");
+  if (!record?.management) throw notFound("No such management key");
+  return revokeKey(c, record);
 }
 
 // ── the tenant managing itself, on its own host ───────────────────────────────
