@@ -117,12 +117,24 @@ function matches(model: ListedModel, query: ListingQuery): boolean {
 
 const averagePrice = (m: ListedModel) => (Number(m.pricing.prompt) + Number(m.pricing.completion)) / 2;
 
-const COMPARATORS: Partial<Record<Sort, (a: ListedModel, b: ListedModel) => number>> = {
-  newest: (a, b) => b.created - a.created,
-  "pricing-low-to-high": (a, b) => averagePrice(a) - averagePrice(b),
-  "pricing-high-to-low": (a, b) => averagePrice(b) - averagePrice(a),
-  "context-high-to-low": (a, b) => b.context_length - a.context_length,
+/** Sort key and direction (1 ascending, -1 descending) of the sorts that have data behind them. */
+const SORT_KEYS: Partial<Record<Sort, [(m: ListedModel) => number, 1 | -1]>> = {
+  newest: [(m) => m.created, -1],
+  "pricing-low-to-high": [averagePrice, 1],
+  "pricing-high-to-low": [averagePrice, -1],
+  "context-high-to-low": [(m) => m.context_length, -1],
 };
+
+/** Keys are computed once per model, not once per comparison; ties keep catalog order (stable). */
+function sortBy(models: ListedModel[], sort: Sort | undefined): ListedModel[] {
+  const spec = sort ? SORT_KEYS[sort] : undefined;
+  if (!spec) return models;
+  const [key, direction] = spec;
+  return models
+    .map((model) => ({ model, key: key(model) }))
+    .sort((a, b) => direction * (a.key - b.key))
+    .map((entry) => entry.model);
+}
 
 export interface ListingPage {
   data: ListedModel[];
@@ -132,9 +144,10 @@ export interface ListingPage {
 }
 
 export function applyListingQuery(models: readonly ListedModel[], query: ListingQuery): ListingPage {
-  const filtered = models.filter((m) => matches(m, query));
-  const compare = query.sort ? COMPARATORS[query.sort] : undefined;
-  if (compare) filtered.sort(compare); // stable: ties keep catalog order
+  const filtered = sortBy(
+    models.filter((m) => matches(m, query)),
+    query.sort,
+  );
   if (!query.page) return { data: filtered, total_count: filtered.length, nextOffset: null };
   const { offset, limit } = query.page;
   const end = offset + limit;
