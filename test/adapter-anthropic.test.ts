@@ -449,3 +449,34 @@ describe("the mock Messages API refuses what Anthropic refuses", () => {
     expect(((await res.json()) as any).error.type).toBe("authentication_error");
   });
 });
+
+describe("Claude on Vertex AI (rawPredict)", () => {
+  const VERTEX = { provider: { only: ["google-vertex"], allow_fallbacks: false } };
+
+  it("sends the Messages body to rawPredict with a bearer token, and answers like Anthropic", async () => {
+    const completion = await sdk.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "Hi [[mock echo=true]]" }],
+      ...untyped(VERTEX),
+    });
+    const seen = JSON.parse(completion.choices[0]?.message.content ?? "") as Echo;
+    expect(seen.path).toBe(
+      "/google-vertex/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict",
+    );
+    expect(seen.headers.authorization).toBe("Bearer test-key-google-vertex");
+    expect(seen.body.model).toBe("claude-sonnet-4-5@20250929");
+    expect((completion as unknown as { provider: string }).provider).toBe("Google Vertex");
+  });
+
+  it("streams through streamRawPredict", async () => {
+    const stream = await sdk.chat.completions.create({
+      model: MODEL,
+      stream: true,
+      messages: [{ role: "user", content: "Hi [[mock content=vertex%20claude]]" }],
+      ...untyped(VERTEX),
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("vertex claude");
+  });
+});

@@ -7,7 +7,7 @@ import type { ResolvedEndpoint } from "../catalog/types";
 import { type Env, providerSetting } from "../env";
 import { JunctionError } from "../errors";
 import { malformedFailure, networkFailure } from "../providers/failure";
-import { adapterFor } from "../providers/registry";
+import { adapterForEndpoint } from "../providers/registry";
 import type { ProviderAdapter, UpstreamFailure, UpstreamTarget } from "../providers/types";
 import type { Credentials } from "../tenants/credentials";
 import type { ChatContext } from "./context";
@@ -66,8 +66,8 @@ export async function openAttempt(
   headersTimeoutMs: number,
 ): Promise<OpenedAttempt> {
   const { env, request, clientSignal, settings } = ctx;
-  const adapter = adapterFor(resolved.provider.api);
-  if (!adapter) throw new Error(`planned an endpoint without adapter: ${resolved.provider.api}`);
+  const adapter = adapterForEndpoint(resolved);
+  if (!adapter) throw new Error(`planned an endpoint without adapter: ${resolved.provider.slug}`);
   const target = resolveTarget(env, resolved, ctx.credentials);
   const abort = new AbortController();
   const onClientAbort = () => abort.abort(clientSignal.reason);

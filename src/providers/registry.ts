@@ -1,4 +1,4 @@
-import type { ApiFamily } from "../catalog/types";
+import type { ApiFamily, ResolvedEndpoint } from "../catalog/types";
 import { anthropicAdapter } from "./anthropic";
 import { azureAdapter } from "./azure";
 import { bedrockAdapter } from "./bedrock";
@@ -23,4 +23,17 @@ const adapters: Partial<Record<ApiFamily, ProviderAdapter>> = {
 
 export function adapterFor(family: ApiFamily): ProviderAdapter | undefined {
   return adapters[family];
+}
+
+/**
+ * The API family an endpoint speaks: its own `api` when it differs from its provider's (Claude
+ * served by Vertex AI speaks Anthropic's Messages API), else the provider's.
+ */
+export function familyOf(resolved: ResolvedEndpoint): ApiFamily {
+  const own = resolved.endpoint.api;
+  return typeof own === "string" && own in adapters ? (own as ApiFamily) : resolved.provider.api;
+}
+
+export function adapterForEndpoint(resolved: ResolvedEndpoint): ProviderAdapter | undefined {
+  return adapters[familyOf(resolved)];
 }

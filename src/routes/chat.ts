@@ -10,7 +10,7 @@ import { gatewaySettings, withRequestOverrides } from "../gateway/settings";
 import { completeStream } from "../gateway/stream";
 import { admit } from "../limits/admission";
 import { demandFor } from "../limits/demand";
-import { adapterFor } from "../providers/registry";
+import { adapterForEndpoint, familyOf } from "../providers/registry";
 import { callerLocation } from "../routing/geo";
 import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
@@ -30,7 +30,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const { attempts, excluded, strategy } = plan({
     request: { ...request, provider: effectivePreferences(tenant, request.provider) },
     catalog,
-    hasAdapter: (provider) => adapterFor(provider.api) !== undefined,
+    adapterFamily: (resolved) => (adapterForEndpoint(resolved) ? familyOf(resolved) : undefined),
     hasCredentials: (provider) =>
       provider.requires_key === false || credentials.forProvider(provider.slug) !== undefined,
     refuseEndpoint: (resolved) => tenantRefusal(tenant, resolved),

@@ -103,7 +103,7 @@ const base = (request: Partial<ChatRequest>, extra: Partial<PlanInput> = {}) =>
   plan({
     request: { model: "a/model", messages: [{ role: "user", content: "hi" }], ...request } as ChatRequest,
     catalog,
-    hasAdapter: (p) => p.api === "openai",
+    adapterFamily: (r) => (r.provider.api === "openai" ? "openai" : undefined),
     hasCredentials: (p) => p.slug !== "nokey",
     random: seededRandom(1),
     ...extra,

@@ -29,8 +29,8 @@ export interface PlanInput {
   catalog: Catalog;
   /** Whether the Worker can authenticate to a provider (a key is configured, or none is needed). */
   hasCredentials(provider: ResolvedEndpoint["provider"]): boolean;
-  /** Whether an adapter exists for the provider's API family. */
-  hasAdapter(provider: ResolvedEndpoint["provider"]): boolean;
+  /** The endpoint's API family, when an adapter exists for it. */
+  adapterFamily(resolved: ResolvedEndpoint): string | undefined;
   /** Tenant and key allow-lists: a reason to refuse the endpoint, or undefined. */
   refuseEndpoint?(resolved: ResolvedEndpoint): string | undefined;
   health?(resolved: ResolvedEndpoint): EndpointHealth;
@@ -263,7 +263,9 @@ export function plan(input: PlanInput): Plan {
 
   const refusal = (choice: ModelChoice, resolved: ResolvedEndpoint): string | undefined => {
     const { provider, endpoint } = resolved;
-    if (!input.hasAdapter(provider)) return `no adapter for API family "${provider.api}"`;
+    if (input.adapterFamily(resolved) === undefined) {
+      return `no adapter for API family "${(endpoint.api as string | undefined) ?? provider.api}"`;
+    }
     if (!input.hasCredentials(provider)) return "no credentials configured";
     const refused = input.refuseEndpoint?.(resolved);
     if (refused) return refused;

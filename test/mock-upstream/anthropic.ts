@@ -357,6 +357,36 @@ async function handleMessages(request: MockRequest): Promise<void> {
   });
 }
 
+/**
+ * Claude on Vertex AI: `…/publishers/anthropic/models/{model}:rawPredict` (or `streamRawPredict`)
+ * with a bearer token and `anthropic_version` in the body instead of headers and `model`.
+ */
+async function handleVertexRawPredict(request: MockRequest): Promise<void> {
+  const [model, method] = request.params;
+  const body = (isObject(request.body) ? request.body : {}) as Json;
+  const problem = !request.req.headers.authorization?.startsWith("Bearer ")
+    ? { status: 401, message: "Request had invalid authentication credentials" }
+    : body.anthropic_version !== "vertex-2023-10-16"
+      ? { status: 400, message: "anthropic_version: must be vertex-2023-10-16" }
+      : body.model !== undefined
+        ? { status: 400, message: "model: Extra inputs are not permitted" }
+        : undefined;
+  if (problem && !(request.behaviour.status && request.behaviour.status >= 400)) {
+    request.res.writeHead(problem.status, { "content-type": "application/json" });
+    return void request.res.end(JSON.stringify(anthropicError(problem.status, problem.message)));
+  }
+  const { anthropic_version: _version, ...rest } = body;
+  // From here on it is the Messages API: satisfy its header checks.
+  request.req.headers["x-api-key"] = "vertex-bearer";
+  request.req.headers["anthropic-version"] = "2023-06-01";
+  await handleMessages({ ...request, body: { ...rest, model, stream: method === "streamRawPredict" } });
+}
+
 export const anthropicRoutes: MockRoute[] = [
   { method: "POST", path: /^\/v1\/messages$/, handle: handleMessages },
+  {
+    method: "POST",
+    path: /^\/(?:.*\/)?publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/,
+    handle: handleVertexRawPredict,
+  },
 ];

@@ -412,17 +412,35 @@ export function buildAnthropicBody(request: ChatRequest, endpoint: EndpointEntry
   return body;
 }
 
+/** Vertex AI serves Claude through `rawPredict`, with the API version in the body and an OAuth bearer. */
+const VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16";
+
 export function buildAnthropicRequest(request: ChatRequest, target: UpstreamTarget): Request {
-  const endpoint = target.resolved.endpoint;
-  const headers = new Headers({ "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION });
-  if (target.apiKey !== undefined) headers.set("x-api-key", target.apiKey);
+  const { endpoint, provider } = target.resolved;
+  const vertex = provider.gemini_variant === "vertex";
+  const headers = new Headers({ "content-type": "application/json" });
   if (request.stream) headers.set("accept", "text/event-stream");
   const beta = endpoint.anthropic_beta;
   if (Array.isArray(beta) && beta.length > 0) headers.set("anthropic-beta", beta.join(","));
   else if (typeof beta === "string" && beta !== "") headers.set("anthropic-beta", beta);
-  return new Request(`${target.baseUrl.replace(/\/+$/, "")}/v1/messages`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(buildAnthropicBody(request, endpoint)),
-  });
+  const body = buildAnthropicBody(request, endpoint);
+  const base = target.baseUrl.replace(/\/+$/, "");
+  if (vertex) {
+    // The provider's base names Google's publisher; Claude is published by Anthropic.
+    const root = base.replace(/\/publishers\/google$/, "");
+    const { model, ...rest } = body;
+    if (target.apiKey !== undefined) headers.set("authorization", `Bearer ${target.apiKey}`);
+    const method = request.stream ? "streamRawPredict" : "rawPredict";
+    return new Request(
+      `${root}/publishers/anthropic/models/${encodeURIComponent(String(model)).replace(/%40/g, "@")}:${method}`,
+      {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ anthropic_version: VERTEX_ANTHROPIC_VERSION, ...rest }),
+      },
+    );
+  }
+  headers.set("anthropic-version", ANTHROPIC_VERSION);
+  if (target.apiKey !== undefined) headers.set("x-api-key", target.apiKey);
+  return new Request(`${base}/v1/messages`, { method: "POST", headers, body: JSON.stringify(body) });
 }

@@ -354,13 +354,6 @@ const resourceName = (modelId: string) => (modelId.includes("/") ? modelId : `mo
 
 export function buildGeminiRequest(request: ChatRequest, target: UpstreamTarget): Request {
   const { provider, endpoint } = target.resolved;
-  if (typeof endpoint.api === "string" && endpoint.api !== "gemini") {
-    throw new JunctionError(
-      502,
-      `${provider.name} serves ${endpoint.provider_model_id} through the ${endpoint.api} API, not Gemini's`,
-      "provider_unavailable",
-    );
-  }
   const vertex = provider.gemini_variant === "vertex";
   const base = target.baseUrl.replace(/\/+$/, "");
   const method = request.stream ? "streamGenerateContent?alt=sse" : "generateContent";
