@@ -10,22 +10,24 @@
  */
 import { MalformedUpstreamError, type StreamDecoder, type StreamEvent } from "../types";
 
+/** Signed entries: V8 keeps int32 arithmetic in registers, but boxes Uint32 values above 2^31. */
 const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+  const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    table[n] = c;
   }
   return table;
 })();
 
 /** CRC-32 (IEEE 802.3, the one gzip uses), as the framing specifies. */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffffffff;
+  const table = CRC_TABLE;
+  let crc = -1;
   for (let i = start; i < end; i++)
-    crc = (CRC_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+    crc = (table[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
 }
 
 export type HeaderValue = string | number | bigint | boolean | Uint8Array | Date;
@@ -42,6 +44,17 @@ const OVERHEAD = 16;
 const MAX_MESSAGE = 16 * 1024 * 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** Header names and most values are short ASCII, for which a decoder call costs more than the loop. */
+function text(bytes: Uint8Array, start: number, end: number): string {
+  let out = "";
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i] as number;
+    if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end));
+    out += String.fromCharCode(byte);
+  }
+  return out;
+}
+
 function readHeaders(bytes: Uint8Array, view: DataView, start: number, end: number) {
   const headers: Record<string, HeaderValue> = {};
   let at = start;
@@ -52,7 +65,7 @@ function readHeaders(bytes: Uint8Array, view: DataView, start: number, end: numb
     need(1);
     const nameLength = bytes[at++] as number;
     need(nameLength + 1);
-    const name = utf8.decode(bytes.subarray(at, at + nameLength));
+    const name = text(bytes, at, at + nameLength);
     at += nameLength;
     const type = bytes[at++] as number;
     let value: HeaderValue;
@@ -89,8 +102,7 @@ function readHeaders(bytes: Uint8Array, view: DataView, start: number, end: numb
         const length = view.getUint16(at);
         at += 2;
         need(length);
-        const raw = bytes.subarray(at, at + length);
-        value = type === 7 ? utf8.decode(raw) : raw.slice();
+        value = type === 7 ? text(bytes, at, at + length) : bytes.slice(at, at + length);
         at += length;
         break;
       }
@@ -112,23 +124,26 @@ function readHeaders(bytes: Uint8Array, view: DataView, start: number, end: numb
   return headers;
 }
 
-/** Decodes the one message that fills `bytes` exactly, verifying both CRCs. */
-export function decodeMessage(bytes: Uint8Array): EventStreamMessage {
+/**
+ * Decodes the one message that fills `bytes` exactly, verifying both CRCs (the prelude's only once:
+ * the streaming decoder has checked it before trusting the lengths).
+ */
+export function decodeMessage(bytes: Uint8Array, verifyPrelude = true): EventStreamMessage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const total = view.getUint32(0);
   const headersLength = view.getUint32(4);
   if (total !== bytes.length) throw new MalformedUpstreamError("event stream message length mismatch");
-  if (view.getUint32(8) !== crc32(bytes, 0, 8)) {
+  if (verifyPrelude && view.getUint32(8) !== crc32(bytes, 0, 8)) {
     throw new MalformedUpstreamError("event stream prelude CRC mismatch");
   }
   if (view.getUint32(total - 4) !== crc32(bytes, 0, total - 4)) {
     throw new MalformedUpstreamError("event stream message CRC mismatch");
   }
   const headers = readHeaders(bytes, view, PRELUDE, PRELUDE + headersLength);
-  return { headers, payload: bytes.slice(PRELUDE + headersLength, total - 4) };
+  return { headers, payload: bytes.subarray(PRELUDE + headersLength, total - 4) };
 }
 
-const text = new TextDecoder();
+const payloadText = new TextDecoder();
 
 /**
  * A message as the stream translator sees it. Events keep their `:event-type`; exceptions are
@@ -137,7 +152,7 @@ const text = new TextDecoder();
  */
 export function toStreamEvent(message: EventStreamMessage): StreamEvent {
   const kind = message.headers[":message-type"];
-  const data = text.decode(message.payload);
+  const data = payloadText.decode(message.payload);
   if (kind === "exception") {
     return { event: String(message.headers[":exception-type"] ?? "unknownException"), data };
   }
@@ -178,7 +193,7 @@ export class EventStreamDecoder implements StreamDecoder {
         throw new MalformedUpstreamError(`event stream message has an impossible length (${total})`);
       }
       if (buffer.length - at < total) break;
-      events.push(toStreamEvent(decodeMessage(buffer.subarray(at, at + total))));
+      events.push(toStreamEvent(decodeMessage(buffer.subarray(at, at + total), false)));
       at += total;
     }
     this.pending = at === buffer.length ? new Uint8Array(0) : buffer.slice(at);
