@@ -2,8 +2,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { JunctionError } from "../errors";
-import { isolateStatsCounters } from "../stats/isolate";
-import { SHARDS, shardStub } from "../stats/shards";
+import { isolateStatsCounters, shardStub } from "../stats/isolate";
+import { SHARDS } from "../stats/shards";
 import { RELATIVE_ACCURACY } from "../stats/sketch";
 
 export async function endpointStats(c: Context<AppEnv>): Promise<Response> {

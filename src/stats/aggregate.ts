@@ -5,7 +5,6 @@
  * and merged into windows — every step is `merge`, so no step loses precision the sketch keeps.
  * Pure: times come in with the samples.
  */
-import type { UpstreamFailure } from "../providers/types";
 import { LogSketch, type SketchData } from "./sketch";
 
 export const STATUS_CLASSES = [
@@ -54,8 +53,18 @@ export interface AttemptSample {
   retryUntil?: number | undefined;
 }
 
+/**
+ * What stats need of an `UpstreamFailure` (src/providers/types.ts), stated structurally so this
+ * module stays free of the runtime's types (the Node benchmarks import it).
+ */
+export interface FailureFacts {
+  upstreamStatus: number;
+  errorType: string;
+  retryAfterSeconds?: number | undefined;
+}
+
 /** Which class a failed attempt counts as; `countsAgainstEndpoint` is the gateway's own judgement. */
-export function failureClass(failure: UpstreamFailure, countsAgainstEndpoint: boolean): StatusClass {
+export function failureClass(failure: FailureFacts, countsAgainstEndpoint: boolean): StatusClass {
   if (!countsAgainstEndpoint) return "client_error";
   if (failure.upstreamStatus === 429) return "rate_limited";
   if (failure.errorType === "timeout") return "timeout";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CIRCUIT_OPTIONS } from "../routing/circuit";
 import type { CircuitState } from "../routing/health";
-import { combineHealth } from "./isolate";
+import { combineHealth } from "./health";
 import { SharedCircuits } from "./shared-circuits";
 import { type ShardReader, SnapshotCache } from "./snapshot-cache";
 import type { EndpointSnapshot, ShardSnapshot } from "./windows";

@@ -8,15 +8,21 @@ import type { ResolvedEndpoint } from "../catalog/types";
 import type { Env } from "../env";
 import { isolateCircuits } from "../gateway/attempts";
 import type { UpstreamFailure } from "../providers/types";
-import { type CircuitState, type EndpointHealth, endpointKey, NEUTRAL_HEALTH } from "../routing/health";
+import { type EndpointHealth, endpointKey } from "../routing/health";
+import { combineHealth } from "./health";
 import { type FlushTarget, StatsRecorder } from "./recorder";
 import { type OpenRouterEndpointStats, openRouterEndpointStats } from "./report";
 import { failedSample, type ServedGeneration, servedSample } from "./samples";
 import { statsSettings } from "./settings";
-import { SHARDS, shardOf, shardStub } from "./shards";
+import { SHARDS, shardOf } from "./shards";
 import type { ShardReader } from "./snapshot-cache";
 import { SnapshotCache } from "./snapshot-cache";
-import type { EndpointSnapshot, ShardSnapshot } from "./windows";
+import type { ShardSnapshot } from "./windows";
+
+/** The shard object holding `shard`'s endpoints; the count is in the name (see shards.ts). */
+export function shardStub(env: Env, shard: number) {
+  return env.ENDPOINT_STATS.get(env.ENDPOINT_STATS.idFromName(`endpoint-stats/${SHARDS}/${shard}`));
+}
 
 /** What the gateway reports to; one per request. */
 export interface StatsReporter {
@@ -108,22 +114,6 @@ export function statsReporter(
       stats.record(servedSample(endpointKey(resolved), generation, request.colo), flushTarget);
     },
   };
-}
-
-const SEVERITY: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
-
-/** The isolate's own circuit and the shared view, together: the worse circuit wins. Pure. */
-export function combineHealth(local: CircuitState, shared: EndpointSnapshot | undefined): EndpointHealth {
-  if (!shared) return local === "closed" ? NEUTRAL_HEALTH : { circuit: local };
-  const health: EndpointHealth = {
-    circuit: SEVERITY[shared.circuit] > SEVERITY[local] ? shared.circuit : local,
-  };
-  if (shared.lat)
-    health.latencyMs = { p50: shared.lat[0], p75: shared.lat[1], p90: shared.lat[2], p99: shared.lat[3] };
-  if (shared.tps)
-    health.throughput = { p50: shared.tps[0], p75: shared.tps[1], p90: shared.tps[2], p99: shared.tps[3] };
-  if (shared.err !== null) health.errorRate = shared.err;
-  return health;
 }
 
 /** Routing's `health` for one request: memory reads only; stale shards refresh in the background. */

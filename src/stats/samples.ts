@@ -2,8 +2,7 @@
  * Turns what the gateway saw into samples: a failed attempt, or a generation that reached the
  * client (completed, cut, or cancelled by the client). Pure: every time is passed in.
  */
-import type { UpstreamFailure } from "../providers/types";
-import { type AttemptSample, failureClass } from "./aggregate";
+import { type AttemptSample, type FailureFacts, failureClass } from "./aggregate";
 
 export interface ServedGeneration {
   /** When the serving attempt was sent upstream. */
@@ -14,12 +13,12 @@ export interface ServedGeneration {
   outputTokens: number;
   streamed: boolean;
   /** Set when a stream failed after its first token. */
-  failure?: UpstreamFailure | undefined;
+  failure?: FailureFacts | undefined;
 }
 
 export function failedSample(
   endpoint: string,
-  failure: UpstreamFailure,
+  failure: FailureFacts,
   sentAt: number,
   at: number,
   countsAgainstEndpoint: boolean,

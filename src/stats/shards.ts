@@ -6,8 +6,6 @@
  * object's name: changing it starts new, empty objects instead of mixing two hashings, and the old
  * ones expire within a day.
  */
-import type { Env } from "../env";
-
 export const SHARDS = 8;
 
 /** FNV-1a: fast, stable across isolates and deployments, spreads short similar keys well. */
@@ -18,8 +16,4 @@ export function shardOf(endpoint: string, shards = SHARDS): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % shards;
-}
-
-export function shardStub(env: Env, shard: number) {
-  return env.ENDPOINT_STATS.get(env.ENDPOINT_STATS.idFromName(`endpoint-stats/${SHARDS}/${shard}`));
 }

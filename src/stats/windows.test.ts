@@ -7,7 +7,6 @@ import {
   COARSE_TIER,
   compactionPlan,
   DAY_MS,
-  FINE_MS,
   FINE_TIER,
   MIN_PERCENTILE_SAMPLES,
   type StoredBucket,
