@@ -260,6 +260,26 @@ describe("Workers AI through the Worker, on the AI binding", () => {
     });
   });
 
+  it("is routed to with the binding alone, no WORKERS_AI_API_KEY", async () => {
+    const { ai } = fakeAi(() => ({
+      response: "Keyless.",
+      usage: { prompt_tokens: 3, completion_tokens: 1 },
+    }));
+    const res = await chatWith(workerWith({ AI: ai, WORKERS_AI_API_KEY: undefined } as Partial<Env>), {
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).choices[0].message.content).toBe("Keyless.");
+    const without = await chatWith(workerWith({ WORKERS_AI_API_KEY: undefined } as Partial<Env>), {
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(without.status).toBe(404);
+    const excluded = ((await without.json()) as any).error.metadata.excluded;
+    expect(excluded).toContainEqual(
+      expect.objectContaining({ provider: "workers-ai", reason: "no credentials configured" }),
+    );
+  });
+
   it("streams the binding's native events as OpenAI chunks", async () => {
     const { ai } = fakeAi(() =>
       sseStream([

@@ -108,6 +108,8 @@ export interface ProviderAdapter {
    * Worker; Workers AI uses the `AI` binding when there is one. Absent: `fetch`.
    */
   transport?: (request: Request, context: TransportContext) => Promise<Response>;
+  /** True when the family can serve without a provider key here (Workers AI with an `AI` binding). */
+  servesWithoutKey?: (env: Env) => boolean;
 }
 
 export interface TransportContext {

@@ -10,7 +10,7 @@ import { gatewaySettings, withRequestOverrides } from "../gateway/settings";
 import { completeStream } from "../gateway/stream";
 import { admit } from "../limits/admission";
 import { demandFor } from "../limits/demand";
-import { adapterForEndpoint, familyOf } from "../providers/registry";
+import { adapterFor, adapterForEndpoint, familyOf } from "../providers/registry";
 import { callerLocation } from "../routing/geo";
 import { noEndpointError, plan, requestedModels } from "../routing/plan";
 import { chatRequest } from "../schema/chat";
@@ -32,7 +32,9 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
     catalog,
     adapterFamily: (resolved) => (adapterForEndpoint(resolved) ? familyOf(resolved) : undefined),
     hasCredentials: (provider) =>
-      provider.requires_key === false || credentials.forProvider(provider.slug) !== undefined,
+      provider.requires_key === false ||
+      credentials.forProvider(provider.slug) !== undefined ||
+      adapterFor(provider.api)?.servesWithoutKey?.(c.env) === true,
     refuseEndpoint: (resolved) => tenantRefusal(tenant, resolved),
     health: routingHealth(c.env, waitUntil),
     caller: callerLocation(c.req.raw.cf),

@@ -15,4 +15,5 @@ export const workersAIAdapter: ProviderAdapter = {
   createStreamTranslator: () => new WorkersAIStreamTranslator(),
   mapError: mapWorkersAIError,
   transport: workersAITransport,
+  servesWithoutKey: (env) => env.AI !== undefined,
 };
