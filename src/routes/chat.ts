@@ -27,7 +27,10 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const tenant = c.var.tenant;
   const credentials = await tenantCredentials(c.env, tenant);
+  // Counted once: routing filters on it and admission reserves it.
+  const promptTokens = estimatePromptTokens(request);
   const { attempts, excluded, strategy } = plan({
+    promptTokens,
     request: { ...request, provider: effectivePreferences(tenant, request.provider) },
     catalog,
     adapterFamily: (resolved) => (adapterForEndpoint(resolved) ? familyOf(resolved) : undefined),
@@ -46,7 +49,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const ticket = await admit({
     env: c.env,
     key,
-    demand: demandFor(request, attempts, estimatePromptTokens(request), (atto) => chargedAtto(tenant, atto)),
+    demand: demandFor(request, attempts, promptTokens, (atto) => chargedAtto(tenant, atto)),
     requestId: id,
     waitUntil,
   });

@@ -36,6 +36,8 @@ export interface PlanInput {
   health?(resolved: ResolvedEndpoint): EndpointHealth;
   caller?: GeoPoint | undefined;
   random: RandomSource;
+  /** The request's estimated prompt tokens, when the caller has already counted them. */
+  promptTokens?: number;
 }
 
 export type SortBy = "price" | "throughput" | "latency";
@@ -253,7 +255,7 @@ export function plan(input: PlanInput): Plan {
     );
   }
 
-  const promptTokens = estimatePromptTokens(request);
+  const promptTokens = input.promptTokens ?? estimatePromptTokens(request);
   const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const outputTokens = maxOutput ?? DEFAULT_EXPECTED_OUTPUT;
   const parameters = requestedParameters(request);
