@@ -1,5 +1,5 @@
 /** What the numbers were measured on, for the report's first lines. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import type { SourceTree } from "./source.ts";
@@ -32,9 +32,9 @@ function osName(): string {
 /** Read from the file: some packages do not export `./package.json`. */
 function packageVersion(name: string): string {
   try {
-    const entry = createRequire(import.meta.url).resolve.paths(name)?.[0];
-    const file = `${entry}/${name}/package.json`;
-    return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    const roots = createRequire(import.meta.url).resolve.paths(name) ?? [];
+    const file = roots.map((root) => `${root}/${name}/package.json`).find((path) => existsSync(path));
+    return file ? (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version : "?";
   } catch {
     return "?";
   }
