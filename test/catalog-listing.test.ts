@@ -166,3 +166,27 @@ describe("catalog endpoints over HTTP", () => {
     expect(images.data.count).toBe(0);
   });
 });
+
+describe("the providers filter", () => {
+  it("lists the models a provider serves, by slug or display name", async () => {
+    const body = (await (await call("/api/v1/models?providers=Cerebras,sambanova")).json()) as any;
+    const expected = textModels.filter((m) =>
+      m.endpoints.some((e) => e.provider === "cerebras" || e.provider === "sambanova"),
+    );
+    expect(body.data.map((m: any) => m.id)).toEqual(expected.map((m) => m.id));
+    expect(body.data.length).toBeGreaterThan(5);
+  });
+
+  it("an unknown provider is a 404 in OpenRouter's error shape", async () => {
+    const res = await call("/api/v1/models?providers=groq,nobody");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: {
+        code: 404,
+        message: 'Provider "nobody" not found',
+        metadata: { error_type: "not_found", providers: ["nobody"] },
+      },
+    });
+    await expect(client.models.list({ providers: "nobody" })).rejects.toMatchObject({ statusCode: 404 });
+  });
+});

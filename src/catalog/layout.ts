@@ -50,6 +50,15 @@ export interface IndexValue {
 /** `catalog:<version>:listing`: `GET /models` items, pre-rendered in document order. */
 export interface ListingValue {
   models: ReturnType<typeof renderModel>[];
+  /** provider slugs of each model's endpoints, for the `providers` filter (not sent to clients) */
+  providers: string[][];
+}
+
+export function listingOf(models: readonly ModelEntry[]): ListingValue {
+  return {
+    models: models.map(renderModel),
+    providers: models.map((m) => [...new Set(m.endpoints.map((e) => e.provider))]),
+  };
 }
 
 export const metaKey = (version: string) => `catalog:${version}:meta`;
@@ -134,7 +143,7 @@ export async function planWrite(
     },
     {
       key: listingKey(version),
-      value: JSON.stringify({ models: models.map(renderModel) } satisfies ListingValue),
+      value: JSON.stringify(listingOf(models)),
     },
     ...splitIntoShards(models, shards).map((shard, i) => ({
       key: shardKey(version, i),

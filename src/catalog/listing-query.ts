@@ -34,6 +34,8 @@ export interface ListingQuery {
   outputModalities: string[] | "all";
   terms: string[];
   sort?: Sort;
+  /** provider slugs or names: models served by any of them */
+  providers: string[];
 }
 
 const csv = (value: string | null) =>
@@ -83,6 +85,7 @@ export function parseListingQuery(params: URLSearchParams): ListingQuery {
     outputModalities: parseOutputModalities(params),
     terms: (params.get("q") ?? "").toLowerCase().split(/\s+/).filter(Boolean),
     sort: sort as Sort | undefined,
+    providers: csv(params.get("providers")),
   };
 }
 
@@ -95,6 +98,7 @@ export function queryKey(query: ListingQuery): string {
     query.outputModalities === "all" ? "all" : [...query.outputModalities].sort(),
     query.terms,
     query.sort,
+    [...query.providers].sort(),
   ]);
 }
 
@@ -143,9 +147,19 @@ export interface ListingPage {
   nextOffset: number | null;
 }
 
-export function applyListingQuery(models: readonly ListedModel[], query: ListingQuery): ListingPage {
+/**
+ * Filters, sorts and pages. `providersOf(id)` lists the provider slugs serving a model; the
+ * `providers` filter must already be resolved to slugs (see the route).
+ */
+export function applyListingQuery(
+  models: readonly ListedModel[],
+  query: ListingQuery,
+  providersOf: (id: string) => readonly string[] = () => [],
+): ListingPage {
+  const wanted = query.providers;
+  const served = (m: ListedModel) => wanted.length === 0 || providersOf(m.id).some((p) => wanted.includes(p));
   const filtered = sortBy(
-    models.filter((m) => matches(m, query)),
+    models.filter((m) => matches(m, query) && served(m)),
     query.sort,
   );
   if (!query.page) return { data: filtered, total_count: filtered.length, nextOffset: null };

@@ -31,13 +31,14 @@ import {
   HEAD_KEY,
   type ListingValue,
   listingKey,
+  listingOf,
   type MetaValue,
   metaKey,
   type ShardValue,
   shardKey,
   shardOf,
 } from "./layout";
-import { type ListedModel, renderModel } from "./listing";
+import type { ListedModel } from "./listing";
 import type { ModelEntry, ProviderEntry, ResolvedEndpoint } from "./types";
 
 /** What routing needs; kept minimal so tests can hand `plan` a catalog of their own. */
@@ -125,6 +126,8 @@ class LoadedCatalog implements LiveCatalog {
 export interface Listing {
   version: string;
   models: readonly ListedModel[];
+  /** provider slugs serving a model */
+  providersOf(id: string): readonly string[];
   /** Serialized responses by normalised query, so a repeated listing is a Map read. */
   responses: Map<string, string>;
 }
@@ -298,10 +301,16 @@ export async function loadCatalog(env: Env, ids?: readonly string[]): Promise<Li
 }
 
 async function readListing(env: Env, snapshot: Snapshot): Promise<Listing> {
-  const models = snapshot.head
-    ? (await readPart<ListingValue>(env, snapshot, listingKey(snapshot.head.version))).models
-    : bundledCatalog.models.map(renderModel);
-  return { version: snapshot.catalog.version, models, responses: new Map() };
+  const value = snapshot.head
+    ? await readPart<ListingValue>(env, snapshot, listingKey(snapshot.head.version))
+    : listingOf(bundledCatalog.models);
+  const byId = new Map(value.models.map((m, i) => [m.id, value.providers[i] ?? []]));
+  return {
+    version: snapshot.catalog.version,
+    models: value.models,
+    providersOf: (id) => byId.get(id) ?? [],
+    responses: new Map(),
+  };
 }
 
 /** The pre-rendered `GET /models` listing of the current version. */

@@ -34,15 +34,34 @@ function tenantView<T extends { id: string }>(
   };
 }
 
+/** `providers=Groq,deepinfra`: slugs or display names, case-insensitive; an unknown one is a 404. */
+async function resolveProviders(c: Context<AppEnv>, wanted: string[]): Promise<string[]> {
+  if (wanted.length === 0) return wanted;
+  const providers = (await loadCatalog(c.env, [])).providers();
+  const slugOf = new Map<string, string>();
+  for (const p of providers) {
+    slugOf.set(p.slug.toLowerCase(), p.slug);
+    slugOf.set(p.name.toLowerCase(), p.slug);
+  }
+  const unknown = wanted.filter((name) => !slugOf.has(name));
+  if (unknown.length > 0) {
+    throw notFound(`Provider ${unknown.map((u) => JSON.stringify(u)).join(", ")} not found`, {
+      providers: unknown,
+    });
+  }
+  return wanted.map((name) => slugOf.get(name) as string);
+}
+
 export async function listModels(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url);
-  const query = parseListingQuery(url.searchParams);
+  const parsed = parseListingQuery(url.searchParams);
+  const query = { ...parsed, providers: await resolveProviders(c, parsed.providers) };
   const listing = await loadListing(c.env);
   const { models, cacheScope } = tenantView(c, listing.models);
   const key = `${cacheScope}${prefixOf(url)} ${queryKey(query)}`;
   let body = listing.responses.get(key);
   if (body === undefined) {
-    const page = applyListingQuery(models, query);
+    const page = applyListingQuery(models, query, listing.providersOf);
     let next: string | null = null;
     if (page.nextOffset !== null) {
       const params = new URLSearchParams(url.searchParams);
