@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { bundledCatalog } from "./bundled";
 import { CATALOG_LIMITS, validateCatalog } from "./schema";
-import type { CatalogDocument } from "./types";
+import type { CatalogDocument, EndpointEntry, ModelEntry } from "./types";
+
+const model = (id: string, endpoint: EndpointEntry): ModelEntry => ({
+  id,
+  name: id,
+  created: 1700000000,
+  context_length: 8192,
+  input_modalities: ["text"],
+  output_modalities: ["text"],
+  tokenizer: "Other",
+  endpoints: [endpoint],
+});
 
 /** A small valid catalog; each case breaks one thing in a fresh copy. */
 function base(): CatalogDocument {
@@ -18,47 +29,25 @@ function base(): CatalogDocument {
       { slug: "beta", name: "Beta", api: "anthropic", base_url: "https://beta.example" },
     ],
     models: [
-      {
-        id: "acme/one",
-        name: "Acme: One",
-        created: 1700000000,
+      model("acme/one", {
+        provider: "alpha",
+        provider_model_id: "one",
         context_length: 8192,
-        input_modalities: ["text"],
-        output_modalities: ["text"],
-        tokenizer: "Other",
-        endpoints: [
-          {
-            provider: "alpha",
-            provider_model_id: "one",
-            context_length: 8192,
-            max_completion_tokens: 1024,
-            quantization: "fp8",
-            pricing: { prompt: "0.000001", completion: "0.000002" },
-            supported_parameters: ["max_tokens"],
-            endpoint_quirk: "kept",
-          },
-        ],
-      },
-      {
-        id: "acme/two",
-        name: "Acme: Two",
-        created: 1700000000,
+        max_completion_tokens: 1024,
+        quantization: "fp8",
+        pricing: { prompt: "0.000001", completion: "0.000002" },
+        supported_parameters: ["max_tokens"],
+        endpoint_quirk: "kept",
+      }),
+      model("acme/two", {
+        provider: "beta",
+        provider_model_id: "two",
         context_length: 8192,
-        input_modalities: ["text"],
-        output_modalities: ["text"],
-        tokenizer: "Other",
-        endpoints: [
-          {
-            provider: "beta",
-            provider_model_id: "two",
-            context_length: 8192,
-            max_completion_tokens: null,
-            quantization: null,
-            pricing: { prompt: "0", completion: "0" },
-            supported_parameters: [],
-          },
-        ],
-      },
+        max_completion_tokens: null,
+        quantization: null,
+        pricing: { prompt: "0", completion: "0" },
+        supported_parameters: [],
+      }),
     ],
   };
 }
