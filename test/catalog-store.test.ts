@@ -140,3 +140,17 @@ describe("a catalog in KV", () => {
     expect(listing.version).toBe(recovered.version);
   });
 });
+
+describe("a head naming a version that does not exist", () => {
+  it("is a 503 from the listing endpoints, not a 500", async () => {
+    const head = (await env.CATALOG.get(HEAD_KEY, "json")) as Record<string, unknown>;
+    await env.CATALOG.put(
+      HEAD_KEY,
+      JSON.stringify({ ...head, version: "gone-000000000000", previous: null }),
+    );
+    const { env: e } = countingEnv();
+    const error = await loadCatalog(e, [LLAMA]).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 503, errorType: "server" });
+    await env.CATALOG.put(HEAD_KEY, JSON.stringify(head));
+  });
+});

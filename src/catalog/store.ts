@@ -25,6 +25,7 @@
  * export) is meta + index + every shard: at most 258 operations, under the 1,000 per invocation.
  */
 import type { Env } from "../env";
+import { JunctionError } from "../errors";
 import { bundledCatalog } from "./bundled";
 import {
   type CatalogHead,
@@ -281,8 +282,8 @@ async function load(env: Env, ids: readonly string[] | undefined, force: boolean
   const missing = missingShards(snapshot, ids);
   if (missing.length > 0 || snapshot.catalog.providers().length === 0) {
     await Promise.all([ensureProviders(env, snapshot), ...missing.map((i) => ensureShard(env, snapshot, i))]);
-    if (ids === undefined) snapshot.complete = true;
   }
+  if (ids === undefined) snapshot.complete = true;
   return snapshot.catalog;
 }
 
@@ -294,10 +295,26 @@ export async function loadCatalog(env: Env, ids?: readonly string[]): Promise<Li
   try {
     return await load(env, ids, false);
   } catch (error) {
-    // The version this isolate knew was replaced and then removed: follow the new head once.
-    if (error instanceof StaleVersion) return load(env, ids, true);
+    if (!(error instanceof StaleVersion)) throw error;
+  }
+  // The version this isolate knew was replaced and then removed: follow the new head, once.
+  try {
+    return await load(env, ids, true);
+  } catch (error) {
+    if (error instanceof StaleVersion) throw inconsistent(error);
     throw error;
   }
+}
+
+/** The head names a version whose keys are missing: storage, not the caller, is at fault. */
+function inconsistent(error: StaleVersion): JunctionError {
+  return new JunctionError(
+    503,
+    `Catalog storage is missing ${error.message}`,
+    "server",
+    {},
+    { "retry-after": "5" },
+  );
 }
 
 async function readListing(env: Env, snapshot: Snapshot): Promise<Listing> {
@@ -325,7 +342,10 @@ export async function loadListing(env: Env): Promise<Listing> {
   } catch (error) {
     if (!(error instanceof StaleVersion)) throw error;
     const fresh = await current(env, true);
-    fresh.listing ??= readListing(env, fresh);
+    fresh.listing ??= readListing(env, fresh).catch((again: unknown) => {
+      fresh.listing = undefined;
+      throw again instanceof StaleVersion ? inconsistent(again) : again;
+    });
     return fresh.listing;
   }
 }
