@@ -154,3 +154,30 @@ describe("a head naming a version that does not exist", () => {
     await env.CATALOG.put(HEAD_KEY, JSON.stringify(head));
   });
 });
+
+describe("a read that never settles (its request was cancelled)", () => {
+  it("holds up the requests that joined it for at most the patience window, then they read for themselves", async () => {
+    await publishCatalog(env as Env, withPrice("0.0000006"), { force: false, now: nextWrite() });
+    let hung = false;
+    const kv = new Proxy(env.CATALOG, {
+      get(target, property) {
+        const value = Reflect.get(target, property);
+        if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+        return (key: string, options: unknown) => {
+          if (key.includes(":shard:") && !hung) {
+            hung = true;
+            return new Promise(() => {});
+          }
+          return target.get(key, options as never);
+        };
+      },
+    });
+    const e = { ...(env as Env), CATALOG: kv };
+    void loadCatalog(e, [LLAMA]); // its shard read hangs forever
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    const catalog = await loadCatalog(e, [LLAMA]);
+    expect(catalog.model(LLAMA)?.endpoints[0]?.pricing.prompt).toBe("0.0000006");
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
