@@ -1,7 +1,8 @@
 /**
- * Token estimates for when nobody counts for us: the demo provider's usage, and usage for an
- * upstream stream that ended without reporting any. Words and punctuation marks each count as
- * one token, which tracks BPE tokenizers within about 30% on English text.
+ * Token counts for when nobody counts for us. `countTokens` (words and punctuation marks, one
+ * token each; within about 30 % of BPE tokenizers on English) gives the demo provider's usage and
+ * usage for an upstream that reported none; `estimatePromptTokens` is the cheap per-request
+ * estimate for routing and admission.
  */
 import type { ChatRequest } from "./schema/chat";
 

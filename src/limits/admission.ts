@@ -17,6 +17,7 @@ import type {
   LeaseReport,
   LedgerEntry,
   Rejection,
+  Settlement,
 } from "./types";
 
 interface LocalLease {
@@ -208,6 +209,53 @@ async function acquire(
   return ticketFor(options, lease, demand);
 }
 
+/**
+ * Settlements wait up to `SETTLE_DELAY_MS` and go to the key's KeyGuard together, one RPC per
+ * batch rather than per request. Each request's `waitUntil` holds on to its batch, so a batch is
+ * sent before the invocation ends; settling stays idempotent per request id.
+ */
+const SETTLE_DELAY_MS = 100;
+const SETTLE_BATCH_MAX = 256;
+
+interface SettlementBatch {
+  items: { id: string; settlement: Settlement }[];
+  sent: Promise<void>;
+  /** Sends the batch without waiting out the delay. */
+  flushNow(): void;
+}
+
+const batches = new Map<string, SettlementBatch>();
+
+function enqueueSettlement(env: Env, keyHash: string, id: string, settlement: Settlement): Promise<void> {
+  let batch = batches.get(keyHash);
+  if (!batch || batch.items.length >= SETTLE_BATCH_MAX) {
+    let flushNow = () => {};
+    const delay = new Promise<void>((resolve) => {
+      flushNow = resolve;
+      setTimeout(resolve, SETTLE_DELAY_MS);
+    });
+    const created: SettlementBatch = { items: [], sent: Promise.resolve(), flushNow };
+    created.sent = delay.then(() => {
+      if (batches.get(keyHash) === created) batches.delete(keyHash);
+      const send = () => env.KEY_GUARD.getByName(keyHash).settleMany(created.items);
+      // Idempotent per request id, so one retry after a transient failure is safe.
+      return send()
+        .catch(() => new Promise((resolve) => setTimeout(resolve, 250)).then(send))
+        .then(
+          () => {},
+          (error: unknown) => console.error("settlements failed", keyHash, created.items.length, error),
+        );
+    });
+    batches.set(keyHash, created);
+    batch = created;
+  }
+  batch.items.push({ id, settlement });
+  // A settlement after its lease was given back returns capacity that only KeyGuard can lend
+  // again; near a limit every lease is one request, so this keeps exact admission prompt.
+  if (settlement.afterRelease) batch.flushNow();
+  return batch.sent;
+}
+
 function ticketFor(options: AdmitOptions, lease: LocalLease, demand: Demand): Ticket {
   let finished = false;
   return {
@@ -221,13 +269,7 @@ function ticketFor(options: AdmitOptions, lease: LocalLease, demand: Demand): Ti
         lease.remaining.creditNanos += demand.creditNanos - actual.costNanos;
       }
       const settlement = { leaseId: lease.grant.id, afterRelease, reserved: demand, actual, generation };
-      const send = () => options.env.KEY_GUARD.getByName(lease.keyHash).settle(options.requestId, settlement);
-      // Settling is idempotent by request id, so one retry after a transient failure is safe.
-      options.waitUntil(
-        send()
-          .catch(() => new Promise((resolve) => setTimeout(resolve, 250)).then(send))
-          .catch((error: unknown) => console.error("settle failed", lease.keyHash, options.requestId, error)),
-      );
+      options.waitUntil(enqueueSettlement(options.env, lease.keyHash, options.requestId, settlement));
     },
   };
 }

@@ -280,6 +280,13 @@ export class KeyGuard extends DurableObject<Env> {
     return { duplicate: false };
   }
 
+  /** Settles a batch from one isolate (see `settle`); each item is idempotent on its own. */
+  settleMany(items: { id: string; settlement: Settlement }[]): { settled: number; duplicates: number } {
+    let duplicates = 0;
+    for (const { id, settlement } of items) if (this.settle(id, settlement).duplicate) duplicates++;
+    return { settled: items.length - duplicates, duplicates };
+  }
+
   generation(id: string): LedgerEntry | null {
     const row = this.sql
       .exec<{ entry: string }>("SELECT entry FROM generations WHERE id = ?", id)

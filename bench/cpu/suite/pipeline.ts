@@ -12,13 +12,14 @@ import { isolateCircuits } from "../../../src/gateway/attempts";
 import type { ChatContext } from "../../../src/gateway/context";
 import { priceUsage } from "../../../src/gateway/usage";
 import { buildOpenAIBody } from "../../../src/providers/openai/request";
-import { adapterFor } from "../../../src/providers/registry";
+import { adapterForEndpoint, familyOf } from "../../../src/providers/registry";
 import type { CanonicalCompletion } from "../../../src/providers/types";
 import { validate } from "../../../src/routes/body";
 import { endpointKey } from "../../../src/routing/health";
 import { plan } from "../../../src/routing/plan";
 import { type ChatRequest, chatRequest } from "../../../src/schema/chat";
 import { defaultTenant } from "../../../src/tenants/types";
+import { estimatePromptTokens } from "../../../src/tokens";
 
 /**
  * Bindings as the bench's Worker has them: the OpenAI provider pointed at a local upstream, and
@@ -45,7 +46,8 @@ export function planAttempts(request: ChatRequest, catalog: Catalog): ResolvedEn
   const { attempts } = plan({
     request,
     catalog,
-    hasAdapter: (provider) => adapterFor(provider.api) !== undefined,
+    promptTokens: estimatePromptTokens(request),
+    adapterFamily: (resolved) => (adapterForEndpoint(resolved) ? familyOf(resolved) : undefined),
     hasCredentials: (provider) =>
       provider.requires_key === false || providerSetting(benchEnv, provider.slug, "API_KEY") !== undefined,
     health: (resolved) => ({ circuit: isolateCircuits.state(endpointKey(resolved)) }),
@@ -73,7 +75,7 @@ const pricingContext = {
 
 /** Stage "map": the upstream's JSON text to the body Junction answers with (as `completeJson`). */
 export function mapAnswer(upstreamText: string, resolved: ResolvedEndpoint, generationId: string): string {
-  const adapter = adapterFor(resolved.provider.api);
+  const adapter = adapterForEndpoint(resolved);
   if (!adapter) throw new Error(`no adapter for ${resolved.provider.api}`);
   const completion: CanonicalCompletion = adapter.mapResponse(JSON.parse(upstreamText));
   if (!completion.usage) throw new Error("the bench upstream always reports usage");
