@@ -242,3 +242,59 @@ describe("exposure", () => {
     expect(untried?.uptimeLast30m ?? null).toBeNull();
   });
 });
+
+describe("samples from every outcome", () => {
+  const report = async () => {
+    const res = await call(`/api/v1/stats/endpoints?endpoint=${encodeURIComponent(KEYS.together)}`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
+    return ((await res.json()) as any).data[0]?.windows["5m"];
+  };
+  const once = async (body: object, stream = false) => {
+    const res = await chat({
+      model: LLAMA,
+      stream,
+      messages: user("hi"),
+      provider: { order: ["together", "groq"] },
+      ...body,
+    });
+    await res.text();
+    return res.status;
+  };
+
+  it("JSON and streamed successes, stream breaks, timeouts, 429s and the caller's errors are all counted", async () => {
+    const before = await report();
+    expect(await once({})).toBe(200);
+    expect(await once({ mock: { by_provider: { together: { content: "a b c d e f" } } } }, true)).toBe(200);
+    expect(
+      await once(
+        { mock: { by_provider: { together: { content: "a b c d e f", cut_after_chunks: 2 } } } },
+        true,
+      ),
+    ).toBe(200);
+    expect(await once({ mock: { by_provider: { together: { delay_ms: 4000 } } } })).toBe(200);
+    expect(
+      await once({
+        mock: {
+          by_provider: {
+            together: { status: 400, error_body: { error: { message: "temperature must be <= 1" } } },
+          },
+        },
+      }),
+    ).toBe(400);
+    expect(await once({ mock: { by_provider: { together: { status: 429, retry_after: "30" } } } })).toBe(200);
+    await sleep(PROPAGATION_MS);
+    const after = await report();
+    const delta = (status: string) => after.counts[status] - (before?.counts[status] ?? 0);
+    expect({
+      ok: delta("ok"),
+      stream_break: delta("stream_break"),
+      timeout: delta("timeout"),
+      client_error: delta("client_error"),
+      rate_limited: delta("rate_limited"),
+    }).toEqual({ ok: 2, stream_break: 1, timeout: 1, client_error: 1, rate_limited: 1 });
+    // Uptime counts successes over successes and errors: 429s and the caller's errors are left out.
+    expect(after.attempts - (before?.attempts ?? 0)).toBe(4);
+    expect(after.ttft_ms.p50).toBeGreaterThan(0);
+  });
+});
