@@ -41,7 +41,7 @@ const latency = () => 200 + 800 * random() ** 3;
 // Recording: a served generation, as `StatsReporter.served` builds and records it. The flush
 // target swallows flushes (their cost is measured separately below).
 const recorder = new StatsRecorder(
-  { flushIntervalMs: 2_000, maxPendingSamples: 10_000_000, shards: SHARDS, shardOf: (e) => shardOf(e) },
+  { flushIntervalMs: 2_000, maxPendingSamples: 10_000_000, shardOf: (e) => shardOf(e) },
   { now: () => now, sleep: () => new Promise<void>(() => {}) },
 );
 const target: FlushTarget = { waitUntil: () => {}, send: async () => {} };

@@ -51,7 +51,6 @@ function isolateRecorder(env: Env): StatsRecorder {
     {
       flushIntervalMs: statsSettings(env).flushIntervalMs,
       maxPendingSamples: MAX_PENDING_SAMPLES,
-      shards: SHARDS,
       shardOf: (endpoint) => shardOf(endpoint),
     },
     { now: Date.now, sleep },

@@ -32,7 +32,7 @@ async function settle(): Promise<void> {
 function harness(flushIntervalMs = 2_000, maxPendingSamples = 10_000, failSends = false) {
   const clock = new FakeClock();
   const recorder = new StatsRecorder(
-    { flushIntervalMs, maxPendingSamples, shards: 8, shardOf: (e) => shardOf(e) },
+    { flushIntervalMs, maxPendingSamples, shardOf: (e) => shardOf(e) },
     clock,
   );
   const sent: { at: number; shard: number; entries: IngestEntry[] }[] = [];

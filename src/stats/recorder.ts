@@ -23,7 +23,6 @@ export interface IngestEntry extends FlushSignals {
 export interface RecorderOptions {
   flushIntervalMs: number;
   maxPendingSamples: number;
-  shards: number;
   shardOf(endpoint: string): number;
 }
 
