@@ -32,8 +32,20 @@ const MOCK_PROVIDERS: Record<string, string> = {
   deepinfra: "/v1",
 };
 
+/** Every provider slug in the bundled catalog. */
+const CATALOG_PROVIDERS: string[] = JSON.parse(readFileSync("./src/catalog/bundled.json", "utf8")).providers.map(
+  (p: { slug: string }) => p.slug,
+);
+
+/**
+ * Tests never reach the internet, whatever a developer's `.dev.vars` holds (vitest loads it):
+ * every catalog provider's base URL is the mock; only the providers above get a key.
+ */
 function mockProviderBindings(origin: string): Record<string, string> {
   const bindings: Record<string, string> = {};
+  for (const slug of CATALOG_PROVIDERS) {
+    bindings[`${slug.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_BASE_URL`] = `${origin}/${slug}/v1`;
+  }
   for (const [slug, basePath] of Object.entries(MOCK_PROVIDERS)) {
     const name = slug.toUpperCase().replace(/[^A-Z0-9]/g, "_");
     bindings[`${name}_BASE_URL`] = `${origin}/${slug}${basePath}`;

@@ -121,7 +121,7 @@ export interface AdmitOptions {
  * cannot be reached, keys with a credit limit fail closed (503); others are admitted unmetered.
  */
 export async function admit(options: AdmitOptions): Promise<Ticket> {
-  const { env, key, demand } = options;
+  const { key, demand } = options;
   for (let round = 0; round < 3; round++) {
     const now = options.now ?? Date.now();
     const lease = leases.get(key.hash);

@@ -15,6 +15,8 @@ import {
 } from "../../../test/fixtures/transcripts";
 import { bundledCatalog } from "../../catalog/bundled";
 import type { ChatRequest } from "../../schema/chat";
+import { anthropicAdapter } from "../anthropic";
+import { adapterForEndpoint, familyOf } from "../registry";
 import { geminiAdapter } from ".";
 import { buildGeminiBody } from "./request";
 import { toGeminiSchema } from "./schema";
@@ -68,15 +70,10 @@ describe("Gemini request translation", () => {
     });
   }
 
-  it("refuses an endpoint the catalog says speaks another API (Claude on Vertex), as a failover", () => {
+  it("an endpoint the catalog says speaks another API (Claude on Vertex) goes to that family", () => {
     const claudeOnVertex = endpointOf(bundledCatalog, "anthropic/claude-sonnet-4.5", "google-vertex");
-    const request = {
-      model: "anthropic/claude-sonnet-4.5",
-      messages: [{ role: "user", content: "x" }],
-    } as ChatRequest;
-    expect(() =>
-      geminiAdapter.buildRequest(request, { resolved: claudeOnVertex, baseUrl: AI_STUDIO, apiKey: "k" }),
-    ).toThrow(expect.objectContaining({ status: 502, errorType: "provider_unavailable" }));
+    expect(familyOf(claudeOnVertex)).toBe("anthropic");
+    expect(adapterForEndpoint(claudeOnVertex)).toBe(anthropicAdapter);
   });
 
   it("a fully resolved model name (tuned models) is used as the path", async () => {

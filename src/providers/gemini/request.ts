@@ -12,7 +12,6 @@
  *   (Claude on Vertex speaks Anthropic's), which this adapter does not speak.
  */
 import type { EndpointEntry } from "../../catalog/types";
-import { JunctionError } from "../../errors";
 import type { ChatRequest, ContentPart, Message } from "../../schema/chat";
 import {
   addUnknownFields,

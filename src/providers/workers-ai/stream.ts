@@ -8,13 +8,7 @@ import { normalizeFinishReason } from "../finish-reason";
 import { mapOpenAIUsage } from "../openai/response";
 import { OpenAIStreamTranslator } from "../openai/stream";
 import { isObject, type Json, parseEventObject } from "../translate";
-import {
-  type CanonicalChunk,
-  MalformedUpstreamError,
-  type StreamEvent,
-  type StreamTranslator,
-  type UpstreamFailure,
-} from "../types";
+import type { CanonicalChunk, StreamEvent, StreamTranslator, UpstreamFailure } from "../types";
 import { nativeToolCall } from "./response";
 
 export class WorkersAIStreamTranslator implements StreamTranslator {
