@@ -74,8 +74,10 @@ export async function tryInOrder<T>(
         tried.push(attemptRecord(resolved, outcome.failure));
         ctx.stats?.failed(resolved, outcome.failure, sentAt, countsAgainstEndpoint(outcome.failure));
         await sleep(wait);
+        // The client left while we waited: its failure is already recorded.
+        if (ctx.clientSignal.aborted) break;
         sentAt = Date.now();
-        if (!ctx.clientSignal.aborted) outcome = await attempt(resolved);
+        outcome = await attempt(resolved);
       }
     }
     if (outcome.ok) {
@@ -84,6 +86,8 @@ export async function tryInOrder<T>(
       return { ok: true, value: outcome.value, resolved, tried, attemptNumber: i + 1 };
     }
     const { failure } = outcome;
+    // An attempt cut short because the client left says nothing about the endpoint.
+    if (ctx.clientSignal.aborted) break;
     tried.push(attemptRecord(resolved, failure));
     ctx.stats?.failed(resolved, failure, sentAt, countsAgainstEndpoint(failure));
     last = { failure, resolved };

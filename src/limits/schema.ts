@@ -12,6 +12,8 @@
  * settlements     ids of settled requests, so a retried settle changes nothing
  * generations     the ledger: one row per served generation (JSON `LedgerEntry`)
  */
+import { runMigrations } from "../storage/migrations";
+
 const MIGRATIONS: string[][] = [
   [
     "CREATE TABLE config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
@@ -29,14 +31,5 @@ const MIGRATIONS: string[][] = [
 ];
 
 export function migrate(sql: SqlStorage, now: number): void {
-  sql.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-  );
-  const applied = sql
-    .exec<{ version: number }>("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
-    .one().version;
-  for (let version = applied + 1; version <= MIGRATIONS.length; version++) {
-    for (const statement of MIGRATIONS[version - 1] as string[]) sql.exec(statement);
-    sql.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, now);
-  }
+  runMigrations(sql, MIGRATIONS, now);
 }

@@ -17,6 +17,8 @@
  * interval), plus the alarm's compaction: every 5 minutes, per endpoint, one coarse row written and
  * the fine rows it absorbed deleted.
  */
+
+import { runMigrations } from "../storage/migrations";
 import { Aggregate, type AggregateData } from "./aggregate";
 import type { IngestEntry } from "./recorder";
 import { type EndpointReport, renderEndpointReport } from "./report";
@@ -51,17 +53,12 @@ const MIGRATIONS: string[][] = [
   ],
 ];
 
-export function migrate(sql: SqlStorage, now: number, migrations: string[][] = MIGRATIONS): void {
-  sql.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-  );
-  const applied = sql
-    .exec<{ version: number }>("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
-    .one().version;
-  for (let version = applied + 1; version <= migrations.length; version++) {
-    for (const statement of migrations[version - 1] as string[]) sql.exec(statement);
-    sql.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, now);
-  }
+export function migrate(
+  sql: SqlStorage,
+  now: number,
+  migrations: readonly (readonly string[])[] = MIGRATIONS,
+): void {
+  runMigrations(sql, migrations, now);
 }
 
 /** How often the alarm compacts. */
