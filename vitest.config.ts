@@ -33,9 +33,9 @@ const MOCK_PROVIDERS: Record<string, string> = {
 };
 
 /** Every provider slug in the bundled catalog. */
-const CATALOG_PROVIDERS: string[] = JSON.parse(readFileSync("./src/catalog/bundled.json", "utf8")).providers.map(
-  (p: { slug: string }) => p.slug,
-);
+const CATALOG_PROVIDERS: string[] = JSON.parse(
+  readFileSync("./src/catalog/bundled.json", "utf8"),
+).providers.map((p: { slug: string }) => p.slug);
 
 /**
  * Tests never reach the internet, whatever a developer's `.dev.vars` holds (vitest loads it):
