@@ -25,24 +25,33 @@ const MESSAGE_OVERHEAD = 4;
 /** Flat estimate for an image part, whatever its size (OpenAI's low-detail price). */
 const IMAGE_TOKENS = 85;
 
-/** Estimates prompt tokens of a chat request: text content, tool definitions and images. */
+/** Characters per token of BPE tokenizers on typical text (OpenAI's rule of thumb). */
+const CHARS_PER_TOKEN = 4;
+const byLength = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
+
+/**
+ * Estimates prompt tokens of a chat request — text, tool calls, tool definitions, images — from
+ * lengths alone: it runs on every request, for routing and admission, and must stay cheap at
+ * 100 KB. It undercounts scripts without spaces; an endpoint that then refuses the context length
+ * is failed over like any other.
+ */
 export function estimatePromptTokens(request: ChatRequest): number {
   let total = 3;
   for (const message of request.messages) {
     total += MESSAGE_OVERHEAD;
     const content = (message as { content?: unknown }).content;
-    if (typeof content === "string") total += countTokens(content);
+    if (typeof content === "string") total += byLength(content);
     else if (Array.isArray(content)) {
       for (const part of content as { type: string; text?: string }[]) {
-        if (part.type === "text" && typeof part.text === "string") total += countTokens(part.text);
+        if (part.type === "text" && typeof part.text === "string") total += byLength(part.text);
         else if (part.type === "image_url") total += IMAGE_TOKENS;
       }
     }
     const toolCalls = (message as { tool_calls?: { function: { name: string; arguments: string } }[] })
       .tool_calls;
     if (toolCalls)
-      for (const call of toolCalls) total += countTokens(call.function.name + call.function.arguments);
+      for (const call of toolCalls) total += byLength(call.function.name + call.function.arguments);
   }
-  if (request.tools) total += countTokens(JSON.stringify(request.tools));
+  if (request.tools) total += byLength(JSON.stringify(request.tools));
   return total;
 }
