@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeCost, formatUsd, type NormalizedUsage, parseUsdDecimal } from "./cost";
+import { computeCost, formatUsd, type NormalizedUsage, parseUsdDecimal, usdOf } from "./cost";
 
 const usage = (u: Partial<NormalizedUsage>): NormalizedUsage => ({
   prompt_tokens: 0,
@@ -173,5 +173,13 @@ describe("cost buckets", () => {
     }
     expect(formatUsd(ledger)).toBe("0.0285");
     expect(floats).not.toBe(0.0285); // why the ledger keeps attodollars
+  });
+});
+
+describe("usdOf", () => {
+  it("is the correctly rounded double of the exact amount, small or large", () => {
+    for (const text of ["0.0000003", "0.00000315", "0.0105", "1.23456789", "12345.678901234567", "0"]) {
+      expect(usdOf(parseUsdDecimal(text))).toBe(Number(text));
+    }
   });
 });

@@ -76,7 +76,18 @@ function price(pricing: Pricing, key: string): bigint | undefined {
   return cache.get(key);
 }
 
-const toUsd = (atto: bigint) => Number(formatUsd(atto));
+const ATTO_PER_USD = 1e18;
+const EXACT_BELOW = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The nearest double to an exact attodollar amount. Below 2^53 atto (under a cent) the integer
+ * and 1e18 are exact doubles and IEEE division rounds once, correctly — and that is nearly every
+ * per-request cost; larger amounts go through the exact decimal string.
+ */
+export function usdOf(atto: bigint): number {
+  if (atto <= EXACT_BELOW && atto >= -EXACT_BELOW) return Number(atto) / ATTO_PER_USD;
+  return Number(formatUsd(atto));
+}
 
 /**
  * Usage → cost. Token counts follow OpenAI's convention (cached and written tokens are part of
@@ -106,11 +117,11 @@ export function computeCost(pricing: Pricing, usage: NormalizedUsage): CostBreak
   const promptAtto = b.uncached_prompt + b.cache_read + b.cache_write + b.image;
   const completionAtto = b.completion + b.reasoning;
   const totalAtto = promptAtto + completionAtto + b.request;
-  const buckets = Object.fromEntries(COST_BUCKETS.map((k) => [k, toUsd(b[k])])) as Record<CostBucket, number>;
+  const buckets = Object.fromEntries(COST_BUCKETS.map((k) => [k, usdOf(b[k])])) as Record<CostBucket, number>;
   return {
-    total: toUsd(totalAtto),
-    prompt: toUsd(promptAtto),
-    completion: toUsd(completionAtto),
+    total: usdOf(totalAtto),
+    prompt: usdOf(promptAtto),
+    completion: usdOf(completionAtto),
     totalAtto,
     bucketsAtto,
     buckets,

@@ -1,4 +1,4 @@
-import { type CostBreakdown, computeCost, type NormalizedUsage } from "../catalog/cost";
+import { type CostBreakdown, computeCost, type NormalizedUsage, usdOf } from "../catalog/cost";
 import type { ResolvedEndpoint } from "../catalog/types";
 import { chargedAtto } from "../tenants/policy";
 import type { ChatContext } from "./context";
@@ -12,8 +12,6 @@ export interface Charge {
   /** The same in USD. */
   charged: number;
 }
-
-const toUsd = (atto: bigint) => Number(atto) / 1e18;
 
 /** The `usage` object of every response, streamed or not (DESIGN.md §1). */
 export function renderUsage(usage: NormalizedUsage, charge: Charge, isByok: boolean) {
@@ -42,7 +40,7 @@ export function priceUsage(ctx: ChatContext, resolved: ResolvedEndpoint, usage: 
   const charge: Charge = {
     upstream,
     chargedAtto: atto,
-    charged: atto === upstream.totalAtto ? upstream.total : toUsd(atto),
+    charged: atto === upstream.totalAtto ? upstream.total : usdOf(atto),
   };
   const isByok = ctx.credentials.forProvider(resolved.provider.slug)?.byok ?? false;
   return { cost: charge, rendered: renderUsage(usage, charge, isByok) };

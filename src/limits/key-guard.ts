@@ -227,63 +227,92 @@ export class KeyGuard extends DurableObject<Env> {
    * reservation held. Idempotent by request id: a retried settle changes nothing.
    */
   settle(id: string, settlement: Settlement): { duplicate: boolean } {
-    const now = this.now();
-    const inserted = this.sql.exec(
-      "INSERT OR IGNORE INTO settlements (id, settled_at) VALUES (?, ?)",
-      id,
-      now,
-    ).rowsWritten;
-    if (inserted === 0) return { duplicate: true };
-    const { actual, reserved, generation } = settlement;
-    if (generation) {
-      this.sql.exec(
-        "INSERT OR IGNORE INTO generations (id, created_at, entry) VALUES (?, ?, ?)",
-        id,
-        generation.created_at,
-        JSON.stringify(generation),
-      );
-    }
-    if (generation || actual.costNanos > 0) {
-      const periods = periodKeys(generation?.created_at ?? now);
-      for (const period of [periods.all, periods.day, periods.week, periods.month]) {
-        this.sql.exec(
-          `INSERT INTO usage_periods (period, cost_nanos, requests, tokens) VALUES (?, ?, ?, ?)
-           ON CONFLICT (period) DO UPDATE SET cost_nanos = cost_nanos + excluded.cost_nanos,
-             requests = requests + excluded.requests, tokens = tokens + excluded.tokens`,
-          period,
-          actual.costNanos,
-          generation ? 1 : 0,
-          actual.tokens,
-        );
-      }
-    }
-    const lease = this.lease(settlement.leaseId);
-    if (lease) {
-      const limited = JSON.parse(lease.limited) as Limited;
-      if (settlement.afterRelease) {
-        // The isolate no longer holds this lease: the reservation comes back here.
-        if (limited.tokens && lease.window_start === minuteStart(now)) {
-          this.addToWindow("tokens", lease.window_start, -(reserved.tokens - actual.tokens));
-        }
-        this.updateLease({
-          ...lease,
-          tokens: limited.tokens ? lease.tokens - reserved.tokens : 0,
-          credit_nanos: limited.credit ? lease.credit_nanos - reserved.creditNanos : 0,
-          concurrency: limited.concurrency ? lease.concurrency - 1 : 0,
-        });
-      } else if (limited.credit) {
-        // The isolate re-lends the unspent reservation itself; what was spent leaves the lease.
-        this.updateLease({ ...lease, credit_nanos: lease.credit_nanos - actual.costNanos });
-      }
-    }
-    this.ensureAlarm(now);
-    return { duplicate: false };
+    return { duplicate: this.settleMany([{ id, settlement }]).duplicates === 1 };
   }
 
-  /** Settles a batch from one isolate (see `settle`); each item is idempotent on its own. */
+  /**
+   * Settles a batch from one isolate. Each item is idempotent on its own; spend is summed per
+   * period and lease changes per lease, so a batch costs a few writes plus one ledger row each.
+   */
   settleMany(items: { id: string; settlement: Settlement }[]): { settled: number; duplicates: number } {
+    const now = this.now();
     let duplicates = 0;
-    for (const { id, settlement } of items) if (this.settle(id, settlement).duplicate) duplicates++;
+    const spend = new Map<string, { cost: number; requests: number; tokens: number }>();
+    const leaseChanges = new Map<
+      string,
+      { tokens: number; credit: number; concurrency: number; windowTokens: number }
+    >();
+    for (const { id, settlement } of items) {
+      if (
+        this.sql.exec("INSERT OR IGNORE INTO settlements (id, settled_at) VALUES (?, ?)", id, now)
+          .rowsWritten === 0
+      ) {
+        duplicates++;
+        continue;
+      }
+      const { actual, reserved, generation } = settlement;
+      if (generation) {
+        this.sql.exec(
+          "INSERT OR IGNORE INTO generations (id, created_at, entry) VALUES (?, ?, ?)",
+          id,
+          generation.created_at,
+          JSON.stringify(generation),
+        );
+      }
+      if (generation || actual.costNanos > 0) {
+        const periods = periodKeys(generation?.created_at ?? now);
+        for (const period of [periods.all, periods.day, periods.week, periods.month]) {
+          const total = spend.get(period) ?? { cost: 0, requests: 0, tokens: 0 };
+          total.cost += actual.costNanos;
+          total.requests += generation ? 1 : 0;
+          total.tokens += actual.tokens;
+          spend.set(period, total);
+        }
+      }
+      const change = leaseChanges.get(settlement.leaseId) ?? {
+        tokens: 0,
+        credit: 0,
+        concurrency: 0,
+        windowTokens: 0,
+      };
+      if (settlement.afterRelease) {
+        // The isolate no longer holds this lease: the reservation comes back here.
+        change.tokens += reserved.tokens;
+        change.windowTokens += reserved.tokens - actual.tokens;
+        change.credit += reserved.creditNanos;
+        change.concurrency += 1;
+      } else {
+        // The isolate re-lends the unspent reservation itself; what was spent leaves the lease.
+        change.credit += actual.costNanos;
+      }
+      leaseChanges.set(settlement.leaseId, change);
+    }
+    for (const [period, total] of spend) {
+      this.sql.exec(
+        `INSERT INTO usage_periods (period, cost_nanos, requests, tokens) VALUES (?, ?, ?, ?)
+         ON CONFLICT (period) DO UPDATE SET cost_nanos = cost_nanos + excluded.cost_nanos,
+           requests = requests + excluded.requests, tokens = tokens + excluded.tokens`,
+        period,
+        total.cost,
+        total.requests,
+        total.tokens,
+      );
+    }
+    for (const [leaseId, change] of leaseChanges) {
+      const lease = this.lease(leaseId);
+      if (!lease) continue;
+      const limited = JSON.parse(lease.limited) as Limited;
+      if (limited.tokens && change.windowTokens !== 0 && lease.window_start === minuteStart(now)) {
+        this.addToWindow("tokens", lease.window_start, -change.windowTokens);
+      }
+      this.updateLease({
+        ...lease,
+        tokens: limited.tokens ? lease.tokens - change.tokens : 0,
+        credit_nanos: limited.credit ? lease.credit_nanos - change.credit : 0,
+        concurrency: limited.concurrency ? lease.concurrency - change.concurrency : 0,
+      });
+    }
+    this.ensureAlarm(now);
     return { settled: items.length - duplicates, duplicates };
   }
 
