@@ -6,7 +6,7 @@
  *   `tenant-key:<tenant id>:<sha256 hex>`   → "" (an index: a tenant's keys, listable by prefix)
  *
  * Lookups are memoised in the isolate for `MEMO_TTL_MS` (bounded to `MEMO_MAX` entries), so a warm
- * request reads no KV. Unknown keys are remembered briefly too, so a bad key cannot drive KV reads.
+ * request reads no KV and hashes nothing. Unknown keys are remembered briefly too, so a bad key cannot drive KV reads.
  */
 import type { Env } from "../env";
 import { sha256Hex } from "./hash";
@@ -42,19 +42,29 @@ const NEGATIVE_TTL_MS = 5_000;
 const MEMO_MAX = 2_000;
 
 interface MemoEntry {
+  hash: string;
   record: ApiKeyRecord | null;
   expires: number;
 }
 
+/**
+ * Keyed by the presented key itself, so a warm request does not even hash it. The plaintext
+ * lives only in this isolate's memory, as long as the request carrying it would anyway.
+ */
 const memo = new Map<string, MemoEntry>();
 
-function remember(hash: string, record: ApiKeyRecord | null, now: number): void {
+function remember(plaintext: string, hash: string, record: ApiKeyRecord | null, now: number): void {
   if (memo.size >= MEMO_MAX) {
     // Maps iterate in insertion order: drop the oldest entry.
     const oldest = memo.keys().next().value;
     if (oldest !== undefined) memo.delete(oldest);
   }
-  memo.set(hash, { record, expires: now + (record ? MEMO_TTL_MS : NEGATIVE_TTL_MS) });
+  memo.set(plaintext, { hash, record, expires: now + (record ? MEMO_TTL_MS : NEGATIVE_TTL_MS) });
+}
+
+/** Drops what this isolate remembers of a key, so its own changes apply at once. */
+function forget(hash: string): void {
+  for (const [plaintext, entry] of memo) if (entry.hash === hash) memo.delete(plaintext);
 }
 
 let demoKey: { plaintext: string; record: ApiKeyRecord } | undefined;
@@ -86,12 +96,12 @@ async function demoRecord(env: Env, hash: string): Promise<ApiKeyRecord | undefi
 }
 
 export async function findKey(env: Env, plaintext: string, now = Date.now()): Promise<ApiKeyRecord | null> {
-  const hash = await sha256Hex(plaintext);
-  const cached = memo.get(hash);
+  const cached = memo.get(plaintext);
   if (cached && cached.expires > now) return cached.record;
+  const hash = await sha256Hex(plaintext);
   const record =
     (await demoRecord(env, hash)) ?? (await env.CATALOG.get<ApiKeyRecord>(KEY_PREFIX + hash, "json"));
-  remember(hash, record, now);
+  remember(plaintext, hash, record, now);
   return record;
 }
 
@@ -100,13 +110,13 @@ const tenantIndex = (tenantId: string, hash = "") => `tenant-key:${tenantId}:${h
 export async function saveKey(env: Env, record: ApiKeyRecord): Promise<void> {
   await env.CATALOG.put(KEY_PREFIX + record.hash, JSON.stringify(record));
   await env.CATALOG.put(tenantIndex(record.tenant_id, record.hash), "");
-  memo.delete(record.hash);
+  forget(record.hash);
 }
 
 export async function deleteKeyRecord(env: Env, record: ApiKeyRecord): Promise<void> {
   await env.CATALOG.delete(KEY_PREFIX + record.hash);
   await env.CATALOG.delete(tenantIndex(record.tenant_id, record.hash));
-  memo.delete(record.hash);
+  forget(record.hash);
 }
 
 /** A tenant's key by hash, read from KV (management paths only; never memoised). */
