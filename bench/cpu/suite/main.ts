@@ -6,7 +6,13 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { Bench } from "tinybench";
 import { z } from "zod";
+import type { Catalog } from "../../../src/catalog/store";
+import type { Env } from "../../../src/env";
 import { OpenAIStreamTranslator } from "../../../src/providers/openai/stream";
+import { plan } from "../../../src/routing/plan";
+import { tenantCredentials } from "../../../src/tenants/credentials";
+import { effectivePreferences, tenantRefusal } from "../../../src/tenants/policy";
+import { normalizeHost, tenantForHost } from "../../../src/tenants/store";
 import { estimatePromptTokens } from "../../../src/tokens";
 import { BENCH_MODEL, chatRequestJson } from "../../lib/requests";
 import { DEFAULT_PROFILE, jsonAnswer, streamWrites } from "../../mock/wire";
@@ -64,6 +70,73 @@ task("pipeline 100KB", () => wholePipeline(large, answer, catalog));
 // Called by plan (context and price) and again by the chat route (admission demand).
 task("estimate prompt tokens 2KB", () => estimatePromptTokens(smallRequest));
 task("estimate prompt tokens 100KB", () => estimatePromptTokens(largeRequest));
+
+// Planning cost against the number of endpoints a model has (issue: routing).
+function catalogWith(endpoints: number): Catalog {
+  const providers = Array.from({ length: endpoints }, (_, i) => ({
+    slug: `p${i}`,
+    name: `P${i}`,
+    api: "openai" as const,
+    base_url: `https://p${i}.example/v1`,
+    regions: [{ id: "r", lat: (i * 7) % 90, lon: (i * 13) % 180 }],
+  }));
+  const model = {
+    id: "bench/model",
+    name: "bench",
+    created: 0,
+    context_length: 131_072,
+    input_modalities: ["text"],
+    output_modalities: ["text"],
+    tokenizer: "Other",
+    endpoints: providers.map((p, i) => ({
+      provider: p.slug,
+      provider_model_id: "m",
+      context_length: 131_072,
+      max_completion_tokens: 8_192,
+      quantization: null,
+      pricing: { prompt: `0.00000${(i % 9) + 1}`, completion: `0.00000${(i % 7) + 2}` },
+      supported_parameters: ["max_tokens", "temperature", "tools"],
+    })),
+  };
+  const resolved = model.endpoints.map((endpoint, i) => ({ model, endpoint, provider: providers[i] }));
+  return {
+    model: (id: string) => (id === model.id ? model : undefined),
+    provider: (slug: string) => providers.find((p) => p.slug === slug),
+    endpoints: () => resolved,
+  } as unknown as Catalog;
+}
+for (const endpoints of [1, 10, 50]) {
+  const syntheticCatalog = catalogWith(endpoints);
+  const request = { ...smallRequest, model: "bench/model" };
+  task(`plan ${endpoints} endpoint${endpoints === 1 ? "" : "s"}`, () =>
+    plan({
+      request,
+      catalog: syntheticCatalog,
+      promptTokens: 500,
+      adapterFamily: () => "openai",
+      hasCredentials: () => true,
+      caller: { lat: 50, lon: 8 },
+      random: Math.random,
+    }),
+  );
+}
+
+// Tenancy on a warm request: host → tenant (memo hit), the tenant's preferences, allow-lists
+// for each planned endpoint, and its credentials.
+const tenancyEnv = {
+  CATALOG: { get: async () => null },
+  PLATFORM_HOSTNAMES: "api.example.com",
+} as unknown as Env;
+const benchUrl = "https://api.example.com/api/v1/chat/completions";
+const warmTenant = await tenantForHost(tenancyEnv, normalizeHost(benchUrl));
+const warmCredentials = await tenantCredentials(tenancyEnv, warmTenant);
+task("tenancy (warm)", async () => {
+  const tenant = await tenantForHost(tenancyEnv, normalizeHost(benchUrl));
+  const credentials = await tenantCredentials(tenancyEnv, tenant);
+  sink += Object.keys(effectivePreferences(tenant, smallRequest.provider)).length;
+  sink += tenantRefusal(tenant, resolved) === undefined ? 1 : 0;
+  sink += credentials === warmCredentials ? 0 : 1;
+});
 
 const translator = new OpenAIStreamTranslator();
 task("chunk translate", () => translator.push({ data: contentEvent }));
