@@ -251,7 +251,7 @@ function cpuSection(cpu: CpuSuiteResult | undefined): string {
     table(["task (µs per call)", "mean", "p50", "p99", "rme", "samples"], rows),
     "",
     `Requests: ${int(cpu.requestBytes.small)} B and ${int(cpu.requestBytes.large)} B of JSON (8 messages); upstream answer ${int(cpu.answerBytes)} B; one stream chunk ${cpu.chunkBytes} B.`,
-    "The `pipeline` tasks are parse (JSON + zod, jitless as in workerd) → plan → adapter body → map the upstream answer (parse, map, price, serialise), composed as the chat route composes them (bench/cpu/suite/pipeline.ts). `estimate prompt tokens` is the estimator that `plan` calls and the chat route calls again for admission. Runtime objects (Request, Response, streams) are left to the end-to-end runs, because Node prices them differently from workerd.",
+    "The `pipeline` tasks are parse (JSON + zod, jitless as in workerd) → plan → adapter body → map the upstream answer (parse, map, price, serialise), composed as the chat route composes them (bench/cpu/suite/pipeline.ts). `estimate prompt tokens` is the estimate the chat route makes once per request for routing and admission. `plan N endpoints` plans a synthetic model with N endpoints; `tenancy (warm)` is a warm request's host → tenant lookup, preferences, allow-list and credentials. Runtime objects (Request, Response, streams) are left to the end-to-end runs, because Node prices them differently from workerd.",
   ].join("\n");
 }
 
@@ -352,7 +352,7 @@ function reading(r: Partial<BenchResults>): string {
     const plan100 = task(cpu, "plan 100KB");
     const estimate = task(cpu, "estimate prompt tokens 100KB");
     lines.push(
-      `- **CPU.** The pure pipeline costs ${us(p2?.meanUs ?? Number.NaN)} for a 2 KB request and ${us(p100?.meanUs ?? Number.NaN)} for 100 KB${plan100 && p100 ? `, of which planning alone is ${us(plan100.meanUs)} (${pct(plan100.meanUs / p100.meanUs)})` : ""}.${estimate ? ` The prompt-token estimate alone is ${us(estimate.meanUs)} at 100 KB, and the chat route computes it twice (plan, then admission).` : ""}`,
+      `- **CPU.** The pure pipeline costs ${us(p2?.meanUs ?? Number.NaN)} for a 2 KB request and ${us(p100?.meanUs ?? Number.NaN)} for 100 KB${plan100 && p100 ? `, of which planning alone is ${us(plan100.meanUs)} (${pct(plan100.meanUs / p100.meanUs)})` : ""}.${estimate ? ` The prompt-token estimate alone is ${us(estimate.meanUs)} at 100 KB (computed once per request, for routing and admission).` : ""}`,
     );
   }
   if (p?.workerd || p?.node) {
@@ -389,7 +389,7 @@ function reading(r: Partial<BenchResults>): string {
     );
   }
   lines.push(
-    "- **Caveats.** Miniflare sends every outbound `fetch` of a Worker through a small outbound-interceptor worker in the same workerd process; both Workers pay it, so it cancels in the differences but inflates absolute latencies. On two cores the load generator and the mock share one core; percentiles come from each response's own hrtime duration (autocannon's histogram keeps whole milliseconds). The KeyGuard Durable Object runs in the same workerd process and isolate as Junction here, so its work (leases, per-request settlement) is counted in Junction's isolate time and competes for the same core; in production it runs wherever the object lives. Not counted here: KV reads and Durable Object calls per request, and subrequests beyond the upstream call.",
+    "- **Caveats.** Miniflare sends every outbound `fetch` of a Worker through a small outbound-interceptor worker in the same workerd process; both Workers pay it, so it cancels in the differences but inflates absolute latencies. On two cores the load generator and the mock share one core; percentiles come from each response's own hrtime duration (autocannon's histogram keeps whole milliseconds). The KeyGuard Durable Object runs in the same workerd process and isolate as Junction here, so its work (leases, batched settlement) is counted in Junction's isolate time and competes for the same core; in production it runs wherever the object lives. Not counted here: KV reads and Durable Object calls per request, and subrequests beyond the upstream call.",
   );
   return lines.join("\n");
 }
