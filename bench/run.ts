@@ -4,7 +4,7 @@
  * BENCHMARKS.md; with a part it runs only that part and prints its result (saved under
  * bench/.out/results; `npm run bench -- report` rebuilds BENCHMARKS.md from what is saved).
  *
- * Parts: cpu, mock, memory, latency, throughput, stream, profile, report.
+ * Parts: cpu, mock, memory, latency, throughput, stream, limits, profile, report.
  * Environment: BENCH_SOURCE=head measures the last commit instead of the working tree;
  * BENCH_PIN=0 disables CPU pinning; BENCH_QUICK=1 shortens every run (rough numbers).
  */
@@ -15,14 +15,25 @@ import { type BenchResults, loadResults, saveResult } from "./lib/results.ts";
 import { benchSource } from "./lib/source.ts";
 import { measureMockCeiling } from "./load/ceiling.ts";
 import { measureLatency } from "./load/latency.ts";
+import { measureLimits } from "./load/limits.ts";
 import { measureMemory } from "./load/memory.ts";
 import { measureStreaming } from "./load/stream.ts";
 import { measureThroughput } from "./load/throughput.ts";
 import { profileNode, profileWorkerd } from "./profile/hot-path.ts";
 import { writeReport } from "./report/write.ts";
 
-type Part = "cpu" | "mock" | "memory" | "latency" | "throughput" | "stream" | "profile" | "report";
-const PARTS: Part[] = ["cpu", "mock", "memory", "latency", "throughput", "stream", "profile", "report"];
+type Part = "cpu" | "mock" | "memory" | "latency" | "throughput" | "stream" | "limits" | "profile" | "report";
+const PARTS: Part[] = [
+  "cpu",
+  "mock",
+  "memory",
+  "latency",
+  "throughput",
+  "stream",
+  "limits",
+  "profile",
+  "report",
+];
 
 const requested = process.argv[2] ?? "all";
 if (requested !== "all" && !PARTS.includes(requested as Part)) {
@@ -57,7 +68,7 @@ if (wants("cpu")) {
   show("cpu", cpu);
 }
 
-const endToEnd: Part[] = ["mock", "memory", "latency", "throughput", "stream", "profile"];
+const endToEnd: Part[] = ["mock", "memory", "latency", "throughput", "stream", "limits", "profile"];
 if (endToEnd.some(wants)) {
   await withEnvironment(source, async (env: BenchEnvironment) => {
     saveResult("machine", describeMachine(source, env.placement));
@@ -86,6 +97,11 @@ if (endToEnd.some(wants)) {
       const stream = await timed("stream", () => measureStreaming(env));
       saveResult("stream", stream);
       show("stream", stream);
+    }
+    if (wants("limits")) {
+      const limits = await timed("limits", () => measureLimits(env));
+      saveResult("limits", limits);
+      show("limits", limits);
     }
     if (wants("profile")) {
       const workerd = await timed("profile (workerd)", () => profileWorkerd(env));

@@ -1,8 +1,10 @@
 /** Every part's result, saved as JSON under bench/.out/results so the report can be rebuilt. */
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { CpuSuiteResult } from "../cpu/run.ts";
 import type { CeilingResult } from "../load/ceiling.ts";
 import type { LatencyResult } from "../load/latency.ts";
+import type { LimitsResult } from "../load/limits.ts";
 import type { MemoryResult } from "../load/memory.ts";
 import type { StreamResult } from "../load/stream.ts";
 import type { ThroughputResult } from "../load/throughput.ts";
@@ -19,6 +21,7 @@ export interface BenchResults {
   cpu: CpuSuiteResult;
   memory: MemoryResult;
   profile: Partial<HotPathProfiles>;
+  limits: LimitsResult;
   /** Wall-clock seconds of each part and of the whole run. */
   timings: Record<string, number>;
 }

@@ -211,6 +211,29 @@ function mainTable(r: Partial<BenchResults>): string {
       ]);
     }
   }
+  const limits = r.limits;
+  if (limits) {
+    const far = limits.farFromLimits;
+    rows.push([
+      "6",
+      `KeyGuard round trips per request, key far from its limits (${int(far.admitted)} requests, c=${far.concurrency})`,
+      `${far.perRequest.toFixed(4)} (${int(far.roundTrips)})`,
+      "–",
+      "–",
+      "well under 0.1 synchronous DO calls per request",
+      verdict(far.perRequest < 0.1),
+    ]);
+    const at = limits.atLimit;
+    rows.push([
+      "6",
+      `admission at a limit: ${at.sent} parallel requests, ${at.limit} per minute allowed`,
+      `${at.admitted} admitted, ${at.refused} refused`,
+      "–",
+      "–",
+      "exact",
+      verdict(at.exact),
+    ]);
+  }
   return table(["#", "measurement", "Junction", "baseline", "difference", "budget (DESIGN.md §9)", ""], rows);
 }
 

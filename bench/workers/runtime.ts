@@ -15,6 +15,8 @@ export interface BenchRuntime {
   baseline: string;
   /** A KV-stored API key, created through Junction's own admin route. */
   apiKey: string;
+  /** The platform management key the bench Worker runs with. */
+  adminKey: string;
   inspectorUrl: string;
   /** The workerd process, for CPU affinity and memory readings. */
   workerdPid: number | undefined;
@@ -111,6 +113,7 @@ export async function startRuntime(
     junction,
     baseline,
     apiKey: key,
+    adminKey,
     inspectorUrl,
     workerdPid: childrenNamed(process.pid, "workerd")[0],
     dispose: () => mf.dispose(),

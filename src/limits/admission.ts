@@ -211,49 +211,43 @@ async function acquire(
 
 /**
  * Settlements wait up to `SETTLE_DELAY_MS` and go to the key's KeyGuard together, one RPC per
- * batch rather than per request. Each request's `waitUntil` holds on to its batch, so a batch is
- * sent before the invocation ends; settling stays idempotent per request id.
+ * batch rather than per request. The request that opens a batch sends it and keeps its own
+ * invocation alive until then (`waitUntil`); later requests only add items, so no request waits
+ * on a promise another request resolves. Settling stays idempotent per request id.
  */
 const SETTLE_DELAY_MS = 100;
 const SETTLE_BATCH_MAX = 256;
 
-interface SettlementBatch {
-  items: { id: string; settlement: Settlement }[];
-  sent: Promise<void>;
-  /** Sends the batch without waiting out the delay. */
-  flushNow(): void;
+type SettlementItem = { id: string; settlement: Settlement };
+const batches = new Map<string, SettlementItem[]>();
+
+function sendSettlements(env: Env, keyHash: string, items: SettlementItem[]): Promise<void> {
+  const send = () => env.KEY_GUARD.getByName(keyHash).settleMany(items);
+  // Idempotent per request id, so one retry after a transient failure is safe.
+  return send()
+    .catch(() => new Promise((resolve) => setTimeout(resolve, 250)).then(send))
+    .then(
+      () => {},
+      (error: unknown) => console.error("settlements failed", keyHash, items.length, error),
+    );
 }
 
-const batches = new Map<string, SettlementBatch>();
-
-function enqueueSettlement(env: Env, keyHash: string, id: string, settlement: Settlement): Promise<void> {
-  let batch = batches.get(keyHash);
-  if (!batch || batch.items.length >= SETTLE_BATCH_MAX) {
-    let flushNow = () => {};
-    const delay = new Promise<void>((resolve) => {
-      flushNow = resolve;
-      setTimeout(resolve, SETTLE_DELAY_MS);
-    });
-    const created: SettlementBatch = { items: [], sent: Promise.resolve(), flushNow };
-    created.sent = delay.then(() => {
-      if (batches.get(keyHash) === created) batches.delete(keyHash);
-      const send = () => env.KEY_GUARD.getByName(keyHash).settleMany(created.items);
-      // Idempotent per request id, so one retry after a transient failure is safe.
-      return send()
-        .catch(() => new Promise((resolve) => setTimeout(resolve, 250)).then(send))
-        .then(
-          () => {},
-          (error: unknown) => console.error("settlements failed", keyHash, created.items.length, error),
-        );
-    });
-    batches.set(keyHash, created);
-    batch = created;
+/** Queues one settlement; returns the sending this request must keep alive, if it opened a batch. */
+function enqueueSettlement(env: Env, keyHash: string, item: SettlementItem): Promise<void> | undefined {
+  // A settlement after its lease was given back returns capacity only KeyGuard can lend again;
+  // near a limit every lease is one request, so it goes at once to keep admission exact.
+  if (item.settlement.afterRelease) return sendSettlements(env, keyHash, [item]);
+  const open = batches.get(keyHash);
+  if (open && open.length < SETTLE_BATCH_MAX) {
+    open.push(item);
+    return undefined;
   }
-  batch.items.push({ id, settlement });
-  // A settlement after its lease was given back returns capacity that only KeyGuard can lend
-  // again; near a limit every lease is one request, so this keeps exact admission prompt.
-  if (settlement.afterRelease) batch.flushNow();
-  return batch.sent;
+  const batch = [item];
+  batches.set(keyHash, batch);
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS)).then(() => {
+    if (batches.get(keyHash) === batch) batches.delete(keyHash);
+    return sendSettlements(env, keyHash, batch);
+  });
 }
 
 function ticketFor(options: AdmitOptions, lease: LocalLease, demand: Demand): Ticket {
@@ -269,7 +263,8 @@ function ticketFor(options: AdmitOptions, lease: LocalLease, demand: Demand): Ti
         lease.remaining.creditNanos += demand.creditNanos - actual.costNanos;
       }
       const settlement = { leaseId: lease.grant.id, afterRelease, reserved: demand, actual, generation };
-      options.waitUntil(enqueueSettlement(options.env, lease.keyHash, options.requestId, settlement));
+      const sending = enqueueSettlement(options.env, lease.keyHash, { id: options.requestId, settlement });
+      if (sending) options.waitUntil(sending);
     },
   };
 }

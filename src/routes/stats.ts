@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { JunctionError } from "../errors";
+import { admissionStats } from "../limits/admission";
 import { isolateStatsCounters, shardStub } from "../stats/isolate";
 import { SHARDS } from "../stats/shards";
 import { RELATIVE_ACCURACY } from "../stats/sketch";
@@ -20,7 +21,7 @@ export async function endpointStats(c: Context<AppEnv>): Promise<Response> {
     data,
     shards: shards.map((shard, index) => ({ shard: index, rows_written: shard.rowsWritten })),
     sketch: { kind: "ddsketch-log-buckets", relative_accuracy: RELATIVE_ACCURACY },
-    isolate: isolateStatsCounters(),
+    isolate: { ...isolateStatsCounters(), admission: { ...admissionStats } },
     generated_at: new Date().toISOString(),
   });
 }
