@@ -43,6 +43,7 @@ export function loadResults(): Partial<BenchResults> {
     "stream",
     "cpu",
     "memory",
+    "limits",
     "profile",
     "timings",
   ];
