@@ -9,7 +9,7 @@
  * request reads no KV and hashes nothing. Unknown keys are remembered briefly too, so a bad key cannot drive KV reads.
  */
 import type { Env } from "../env";
-import { sha256Hex } from "./hash";
+import { keyLabel, sha256Hex } from "./hash";
 
 export type LimitReset = "daily" | "weekly" | "monthly";
 
@@ -67,6 +67,23 @@ function forget(hash: string): void {
   for (const [plaintext, entry] of memo) if (entry.hash === hash) memo.delete(plaintext);
 }
 
+/** A key that lives in configuration rather than KV (the demo key, the platform ADMIN_KEY): no limits. */
+export function unstoredKeyRecord(hash: string, name: string, label: string, tenantId: string): ApiKeyRecord {
+  return {
+    hash,
+    name,
+    label,
+    tenant_id: tenantId,
+    disabled: false,
+    limit: null,
+    limit_reset: null,
+    include_byok_in_limit: false,
+    created_at: new Date(0).toISOString(),
+    updated_at: null,
+    expires_at: null,
+  };
+}
+
 let demoKey: { plaintext: string; record: ApiKeyRecord } | undefined;
 
 /** `DEMO_API_KEY` works without a KV record, so a fresh `npm run dev` is usable at once. */
@@ -77,19 +94,7 @@ async function demoRecord(env: Env, hash: string): Promise<ApiKeyRecord | undefi
     const demoHash = await sha256Hex(plaintext);
     demoKey = {
       plaintext,
-      record: {
-        hash: demoHash,
-        name: "demo (DEMO_API_KEY)",
-        label: `${plaintext.slice(0, 12)}...${plaintext.slice(-3)}`,
-        tenant_id: "default",
-        disabled: false,
-        limit: null,
-        limit_reset: null,
-        include_byok_in_limit: false,
-        created_at: new Date(0).toISOString(),
-        updated_at: null,
-        expires_at: null,
-      },
+      record: unstoredKeyRecord(demoHash, "demo (DEMO_API_KEY)", keyLabel(plaintext), "default"),
     };
   }
   return demoKey.record.hash === hash ? demoKey.record : undefined;

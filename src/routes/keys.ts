@@ -17,6 +17,7 @@ import {
   keyRefusal,
   saveKey,
   tenantKeyHashes,
+  unstoredKeyRecord,
 } from "../keys/store";
 import { guardConfigOf } from "../limits/admission";
 import type { KeyUsage } from "../limits/types";
@@ -198,7 +199,10 @@ export async function currentKey(c: Context<AppEnv>): Promise<Response> {
     throw unauthorized(refusal ?? "API key not found");
   const base = record
     ? renderKey(record, await usageOf(c.env, record.hash))
-    : { ...renderKey(managementRecord(c.var.tenant.id), EMPTY_USAGE), label: "management key" };
+    : {
+        ...renderKey(unstoredKeyRecord("", "ADMIN_KEY", "management key", c.var.tenant.id), EMPTY_USAGE),
+        label: "management key",
+      };
   const rpm = record?.requests_per_minute ?? null;
   return c.json({
     data: {
@@ -240,20 +244,4 @@ export async function credits(c: Context<AppEnv>): Promise<Response> {
   const totalCredits = records.reduce((sum, r) => sum + (r.limit ?? 0), 0);
   const totalUsage = usages.reduce((sum, u) => sum + u.usage, 0);
   return c.json({ data: { total_credits: totalCredits, total_usage: totalUsage } });
-}
-
-function managementRecord(tenantId: string): ApiKeyRecord {
-  return {
-    hash: "",
-    name: "ADMIN_KEY",
-    label: "management key",
-    tenant_id: tenantId,
-    disabled: false,
-    limit: null,
-    limit_reset: null,
-    include_byok_in_limit: false,
-    created_at: new Date(0).toISOString(),
-    updated_at: null,
-    expires_at: null,
-  };
 }
