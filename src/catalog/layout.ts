@@ -36,6 +36,17 @@ export interface CatalogHead extends VersionRef {
 export interface MetaValue {
   document: Record<string, unknown>;
   providers: ProviderEntry[];
+  /** alias → model id, so a request naming an alias finds its model's shard. */
+  aliases?: Record<string, string>;
+}
+
+/** alias → model id for every model that declares `aliases`. */
+export function aliasMap(models: readonly ModelEntry[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const model of models) {
+    if (Array.isArray(model.aliases)) for (const alias of model.aliases as string[]) map[alias] = model.id;
+  }
+  return map;
 }
 
 export interface ShardValue {
@@ -136,7 +147,10 @@ export async function planWrite(
   const version = `${now.getTime().toString(36)}-${hash.slice(0, 12)}`;
   const { providers, models, ...rest } = document;
   const puts: KvPut[] = [
-    { key: metaKey(version), value: JSON.stringify({ document: rest, providers } satisfies MetaValue) },
+    {
+      key: metaKey(version),
+      value: JSON.stringify({ document: rest, providers, aliases: aliasMap(models) } satisfies MetaValue),
+    },
     {
       key: indexKey(version),
       value: JSON.stringify({ models: models.map((m) => m.id) } satisfies IndexValue),

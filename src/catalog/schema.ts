@@ -115,6 +115,8 @@ export const modelSchema = z.looseObject({
   output_modalities: list(text(32)).min(1),
   tokenizer: text(64),
   hugging_face_id: z.string().max(256).nullable().optional(),
+  /** Other ids that name this model (`model` in a request may use them). */
+  aliases: z.array(z.string().regex(MODEL_ID, "must look like author/slug")).max(20).optional(),
   endpoints: z.array(endpoint).min(1).max(CATALOG_LIMITS.maxEndpointsPerModel),
 });
 
@@ -136,7 +138,7 @@ const issue = (path: readonly PropertyKey[], message: string): CatalogIssue => (
 /** Duplicate provider slugs, duplicate model ids, endpoints naming an unknown provider. */
 export function crossCheck(
   providers: readonly Pick<ProviderEntry, "slug">[],
-  models: readonly Pick<ModelEntry, "id" | "endpoints">[],
+  models: readonly (Pick<ModelEntry, "id" | "endpoints"> & { aliases?: unknown })[],
   knownProviders: ReadonlySet<string> = new Set(),
 ): CatalogIssue[] {
   const issues: CatalogIssue[] = [];
@@ -153,6 +155,19 @@ export function crossCheck(
     const first = seenIds.get(m.id);
     if (first !== undefined) issues.push(issue(["models", i, "id"], `duplicate of models[${first}]`));
     else seenIds.set(m.id, i);
+  });
+  // An alias names exactly one model and is never another model's id.
+  const aliasOwners = new Map<string, number>();
+  models.forEach((m, i) => {
+    const aliases = Array.isArray(m.aliases) ? (m.aliases as string[]) : [];
+    aliases.forEach((alias, k) => {
+      const taken = seenIds.get(alias) ?? aliasOwners.get(alias);
+      if (taken !== undefined)
+        issues.push(issue(["models", i, "aliases", k], `already names models[${taken}]`));
+      else aliasOwners.set(alias, i);
+    });
+  });
+  models.forEach((m, i) => {
     const seenEndpoints = new Set<string>();
     m.endpoints.forEach((e, j) => {
       if (!slugs.has(e.provider)) {

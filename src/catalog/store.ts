@@ -28,6 +28,7 @@ import type { Env } from "../env";
 import { JunctionError } from "../errors";
 import { bundledCatalog } from "./bundled";
 import {
+  aliasMap,
   type CatalogHead,
   HEAD_KEY,
   type ListingValue,
@@ -73,6 +74,7 @@ class LoadedCatalog implements LiveCatalog {
   private readonly joined = new Map<string, ResolvedEndpoint[]>();
   private readonly loadedShards = new Set<number>();
   private providerList: readonly ProviderEntry[] = [];
+  private aliases: Readonly<Record<string, string>> = {};
 
   constructor(
     readonly version: string,
@@ -84,9 +86,15 @@ class LoadedCatalog implements LiveCatalog {
     this.loadedShards.add(index);
   }
 
-  setProviders(providers: readonly ProviderEntry[]): void {
+  setProviders(providers: readonly ProviderEntry[], aliases: Readonly<Record<string, string>> = {}): void {
     this.providerList = providers;
     for (const provider of providers) this.bySlug.set(provider.slug, provider);
+    this.aliases = aliases;
+  }
+
+  /** The model id an alias names, or the id itself. */
+  canonical(id: string): string {
+    return this.aliases[id] ?? id;
   }
 
   hasShard(index: number): boolean {
@@ -94,11 +102,12 @@ class LoadedCatalog implements LiveCatalog {
   }
 
   covers(id: string): boolean {
-    return this.models.has(id) || this.loadedShards.has(shardOf(id, this.shards));
+    const canonical = this.canonical(id);
+    return this.models.has(canonical) || this.loadedShards.has(shardOf(canonical, this.shards));
   }
 
   model(id: string): ModelEntry | undefined {
-    const model = this.models.get(id);
+    const model = this.models.get(this.canonical(id));
     if (model || this.covers(id)) return model;
     throw new Error(`catalog shard for ${JSON.stringify(id)} not loaded; pass the id to loadCatalog`);
   }
@@ -164,7 +173,7 @@ let bundledSnapshot: Snapshot | undefined;
 function bundled(): Snapshot {
   if (!bundledSnapshot) {
     const catalog = new LoadedCatalog("bundled", 1);
-    catalog.setProviders(bundledCatalog.providers);
+    catalog.setProviders(bundledCatalog.providers, aliasMap(bundledCatalog.models));
     catalog.addShard(0, bundledCatalog.models);
     bundledSnapshot = { head: null, catalog, complete: true, reads: new Map() };
   }
@@ -257,7 +266,7 @@ function readPart<T>(env: Env, snapshot: Snapshot, key: string): Promise<T> {
 async function ensureProviders(env: Env, snapshot: Snapshot): Promise<void> {
   if (snapshot.complete || snapshot.catalog.providers().length > 0 || !snapshot.head) return;
   const meta = await readPart<MetaValue>(env, snapshot, metaKey(snapshot.head.version));
-  snapshot.catalog.setProviders(meta.providers);
+  snapshot.catalog.setProviders(meta.providers, meta.aliases);
 }
 
 async function ensureShard(env: Env, snapshot: Snapshot, index: number): Promise<void> {
@@ -272,7 +281,7 @@ function missingShards(snapshot: Snapshot, ids: readonly string[] | undefined): 
     return Array.from({ length: catalog.shards }, (_, i) => i).filter((i) => !catalog.hasShard(i));
   }
   const missing = new Set<number>();
-  for (const id of ids) if (!catalog.covers(id)) missing.add(shardOf(id, catalog.shards));
+  for (const id of ids) if (!catalog.covers(id)) missing.add(shardOf(catalog.canonical(id), catalog.shards));
   return [...missing];
 }
 
@@ -282,6 +291,9 @@ async function load(env: Env, ids: readonly string[] | undefined, force: boolean
   const missing = missingShards(snapshot, ids);
   if (missing.length > 0 || snapshot.catalog.providers().length === 0) {
     await Promise.all([ensureProviders(env, snapshot), ...missing.map((i) => ensureShard(env, snapshot, i))]);
+    // The meta just read may name aliases whose models live in other shards: one more read.
+    const aliased = missingShards(snapshot, ids);
+    if (aliased.length > 0) await Promise.all(aliased.map((i) => ensureShard(env, snapshot, i)));
   }
   if (ids === undefined) snapshot.complete = true;
   return snapshot.catalog;
