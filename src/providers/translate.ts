@@ -169,3 +169,33 @@ export function parseEventObject(data: string): Json {
     throw new MalformedUpstreamError("upstream sent a stream event that is not an object");
   return parsed;
 }
+
+/** One turn of an API that wants strictly alternating user/assistant turns (Anthropic, Bedrock). */
+export interface Turn {
+  role: "user" | "assistant";
+  content: Json[];
+}
+
+/**
+ * Appends blocks as a turn, merging into the previous turn of the same role, since these APIs
+ * refuse consecutive same-role turns; in a user turn the tool results go first, as they require.
+ */
+export function appendTurn(
+  turns: Turn[],
+  role: Turn["role"],
+  blocks: Json[],
+  isToolResult: (block: Json) => boolean,
+): void {
+  if (blocks.length === 0) return;
+  const last = turns.at(-1);
+  if (last?.role !== role) {
+    turns.push({ role, content: blocks });
+    return;
+  }
+  if (role === "assistant") {
+    last.content.push(...blocks);
+    return;
+  }
+  const all = [...last.content, ...blocks];
+  last.content = [...all.filter(isToolResult), ...all.filter((b) => !isToolResult(b))];
+}

@@ -12,6 +12,7 @@ import type { EndpointEntry } from "../../catalog/types";
 import type { ChatRequest, ContentPart, Message } from "../../schema/chat";
 import {
   addUnknownFields,
+  appendTurn,
   cannotExpress,
   EFFORT_BUDGET_RATIO,
   isHttpUrl,
@@ -21,6 +22,7 @@ import {
   parseToolArguments,
   reasoningOf,
   refuseFields,
+  type Turn,
 } from "../translate";
 import type { UpstreamTarget } from "../types";
 
@@ -51,11 +53,6 @@ const UNEXPRESSIBLE = [
   "logit_bias",
   "modalities",
 ] as const;
-
-interface Turn {
-  role: "user" | "assistant";
-  content: Json[];
-}
 
 function withCacheControl(block: Json, part: Json): Json {
   if (part.cache_control !== undefined) block.cache_control = part.cache_control;
@@ -177,27 +174,8 @@ function toolResultBlock(message: Extract<Message, { role: "tool" }>, path: stri
   return block;
 }
 
-/**
- * Appends blocks as a turn, merging into the previous turn of the same role: Anthropic wants
- * strictly alternating roles, with tool results first in their user turn.
- */
-function appendTurn(turns: Turn[], role: Turn["role"], blocks: Json[]): void {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role !== role) {
-    turns.push({ role, content: blocks });
-    return;
-  }
-  if (role === "assistant") {
-    last.content.push(...blocks);
-    return;
-  }
-  const all = [...last.content, ...blocks];
-  last.content = [
-    ...all.filter((b) => b.type === "tool_result"),
-    ...all.filter((b) => b.type !== "tool_result"),
-  ];
-}
+const toTurn = (turns: Turn[], role: Turn["role"], blocks: Json[]) =>
+  appendTurn(turns, role, blocks, (b) => b.type === "tool_result");
 
 export function toAnthropicMessages(request: ChatRequest): { system: Json[]; messages: Turn[] } {
   const system: Json[] = [];
@@ -218,13 +196,13 @@ export function toAnthropicMessages(request: ChatRequest): { system: Json[]; mes
         }
         return;
       case "user":
-        appendTurn(turns, "user", userBlocks(message.content, `${path}.content`));
+        toTurn(turns, "user", userBlocks(message.content, `${path}.content`));
         return;
       case "assistant":
-        appendTurn(turns, "assistant", assistantBlocks(message, path));
+        toTurn(turns, "assistant", assistantBlocks(message, path));
         return;
       case "tool":
-        appendTurn(turns, "user", [toolResultBlock(message, path)]);
+        toTurn(turns, "user", [toolResultBlock(message, path)]);
         return;
       case "function":
         throw cannotExpress(

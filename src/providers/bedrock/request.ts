@@ -16,6 +16,7 @@ import type { EndpointEntry } from "../../catalog/types";
 import type { ChatRequest, ContentPart, Message } from "../../schema/chat";
 import {
   addUnknownFields,
+  appendTurn,
   cannotExpress,
   EFFORT_BUDGET_RATIO,
   isObject,
@@ -24,6 +25,7 @@ import {
   parseToolArguments,
   reasoningOf,
   refuseFields,
+  type Turn,
 } from "../translate";
 import type { UpstreamTarget } from "../types";
 import { bedrockRegion, parseBedrockCredentials } from "./credentials";
@@ -66,11 +68,6 @@ const DOCUMENT_FORMATS: Record<string, string> = {
   "text/plain": "txt",
   "text/markdown": "md",
 };
-
-interface Turn {
-  role: "user" | "assistant";
-  content: Json[];
-}
 
 /** Converse marks cache boundaries with a block of their own after the content to cache. */
 function withCachePoint(blocks: Json[], part: Json): void {
@@ -189,20 +186,8 @@ function toolResultBlock(message: Extract<Message, { role: "tool" }>, path: stri
   };
 }
 
-/** Converse wants alternating roles: consecutive turns of one role merge, tool results first. */
-function appendTurn(turns: Turn[], role: Turn["role"], blocks: Json[]): void {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role !== role) {
-    turns.push({ role, content: blocks });
-    return;
-  }
-  const all = [...last.content, ...blocks];
-  last.content =
-    role === "assistant"
-      ? all
-      : [...all.filter((b) => b.toolResult !== undefined), ...all.filter((b) => b.toolResult === undefined)];
-}
+const toTurn = (turns: Turn[], role: Turn["role"], blocks: Json[]) =>
+  appendTurn(turns, role, blocks, (b) => b.toolResult !== undefined);
 
 export function toConverseMessages(request: ChatRequest): { system: Json[]; messages: Turn[] } {
   const system: Json[] = [];
@@ -223,13 +208,13 @@ export function toConverseMessages(request: ChatRequest): { system: Json[]; mess
         }
         return;
       case "user":
-        appendTurn(turns, "user", contentBlocks(message.content, `${path}.content`));
+        toTurn(turns, "user", contentBlocks(message.content, `${path}.content`));
         return;
       case "assistant":
-        appendTurn(turns, "assistant", assistantBlocks(message, path));
+        toTurn(turns, "assistant", assistantBlocks(message, path));
         return;
       case "tool":
-        appendTurn(turns, "user", [toolResultBlock(message, path)]);
+        toTurn(turns, "user", [toolResultBlock(message, path)]);
         return;
       case "function":
         throw cannotExpress(
